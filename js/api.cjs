@@ -1,0 +1,165 @@
+'use strict';
+// The public JS API, built over the raw wasm-bindgen exports of any target. It only adapts:
+// strings in, FlowgateError out, argument checks that wasm-bindgen cannot express.
+
+function createApi(raw) {
+  class FlowgateError extends Error {
+    constructor(code, message, errors) {
+      super(message);
+      this.name = 'FlowgateError';
+      this.code = code;
+      if (errors !== undefined && errors !== null) this.errors = errors;
+    }
+  }
+
+  function rethrow(e) {
+    if (e instanceof FlowgateError) throw e;
+    if (e && typeof e === 'object' && !(e instanceof Error) && typeof e.code === 'string') {
+      throw new FlowgateError(e.code, String(e.message), e.errors);
+    }
+    if (typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError) {
+      // A trap is always a bug (spec §4 engine_error); the handle may be unusable after it.
+      throw new FlowgateError('engine_error', `internal error: ${e.message}`);
+    }
+    throw e;
+  }
+
+  function str(value, name) {
+    if (typeof value !== 'string') {
+      throw new FlowgateError('invalid_request', `${name} must be a string, got ${value === null ? 'null' : typeof value}`,
+        [{ path: name, message: 'expected a string' }]);
+    }
+    return value;
+  }
+
+  function snapshotText(snapshot) {
+    if (typeof snapshot === 'string') return snapshot;
+    if (snapshot instanceof Uint8Array) return new TextDecoder().decode(snapshot);
+    if (snapshot === null || typeof snapshot !== 'object') {
+      throw new FlowgateError('invalid_snapshot', 'the snapshot must be an object or JSON text',
+        [{ path: '', message: 'expected an object' }]);
+    }
+    try {
+      return JSON.stringify(snapshot);
+    } catch (e) {
+      throw new FlowgateError('invalid_snapshot', `the snapshot cannot be serialised: ${e.message}`,
+        [{ path: '', message: String(e.message) }]);
+    }
+  }
+
+  class Engine {
+    #inner;
+
+    constructor(snapshot, options) {
+      const text = snapshotText(snapshot);
+      try {
+        this.#inner = new raw.WasmEngine(text, options);
+      } catch (e) {
+        rethrow(e);
+      }
+    }
+
+    /** Builds an Engine from the UTF-8 bytes of a JSON snapshot. */
+    static fromBytes(bytes, options) {
+      if (!(bytes instanceof Uint8Array)) throw new FlowgateError('invalid_snapshot', 'fromBytes expects a Uint8Array');
+      return new Engine(bytes, options);
+    }
+
+    #handle() {
+      if (!this.#inner) throw new FlowgateError('invalid_request', 'this Engine has been freed');
+      return this.#inner;
+    }
+
+    get stats() {
+      try { return this.#handle().stats; } catch (e) { rethrow(e); }
+    }
+
+    /** Releases the Wasm memory of this engine; later calls throw FlowgateError. */
+    free() {
+      if (this.#inner) {
+        this.#inner.free();
+        this.#inner = undefined;
+      }
+    }
+
+    evaluate(target, request, options) {
+      try { return this.#handle().evaluate(str(target, 'target'), request, options); } catch (e) { rethrow(e); }
+    }
+
+    evaluateMany(target, requests) {
+      try { return this.#handle().evaluateMany(str(target, 'target'), requests); } catch (e) { rethrow(e); }
+    }
+
+    filterUsers(target, users, request) {
+      try { return this.#handle().filterUsers(str(target, 'target'), users, request); } catch (e) { rethrow(e); }
+    }
+
+    testPolicy(policy, request, options) {
+      try { return this.#handle().testPolicy(str(policy, 'policy'), request, options); } catch (e) { rethrow(e); }
+    }
+
+    checkAccess(appSlug, request, options) {
+      try { return this.#handle().checkAccess(str(appSlug, 'appSlug'), request, options); } catch (e) { rethrow(e); }
+    }
+
+    applications(request, options) {
+      try { return this.#handle().applications(request, options); } catch (e) { rethrow(e); }
+    }
+
+    entitlements(appSlug, request) {
+      try { return this.#handle().entitlements(str(appSlug, 'appSlug'), request); } catch (e) { rethrow(e); }
+    }
+
+    plan(flowSlug, request, options) {
+      try { return this.#handle().plan(str(flowSlug, 'flowSlug'), request, options); } catch (e) { rethrow(e); }
+    }
+
+    next(plan, request) {
+      try { return this.#handle().next(plan, request); } catch (e) { rethrow(e); }
+    }
+
+    stageOk(plan) {
+      try { return this.#handle().stageOk(plan); } catch (e) { rethrow(e); }
+    }
+
+    stageInvalid(plan, request) {
+      try { return this.#handle().stageInvalid(plan, request); } catch (e) { rethrow(e); }
+    }
+
+    diagram(flowSlug, request) {
+      try { return this.#handle().diagram(str(flowSlug, 'flowSlug'), request); } catch (e) { rethrow(e); }
+    }
+
+    signPlan(plan, key) {
+      try { return this.#handle().signPlan(plan, keyBytes(key)); } catch (e) { rethrow(e); }
+    }
+
+    verifyPlan(plan, key) {
+      try { return this.#handle().verifyPlan(plan, keyBytes(key)); } catch (e) { rethrow(e); }
+    }
+  }
+
+  function keyBytes(key) {
+    if (typeof key === 'string') return new TextEncoder().encode(key);
+    if (key instanceof Uint8Array) return key;
+    throw new FlowgateError('invalid_request', 'the key must be a string or a Uint8Array', [{ path: 'key', message: 'expected a string or Uint8Array' }]);
+  }
+
+  function validateConditional(actions) {
+    try { return raw.validateConditional(actions); } catch (e) { rethrow(e); }
+  }
+
+  function blueprintsToSnapshot(yaml, options) {
+    const texts = typeof yaml === 'string' ? [yaml] : yaml;
+    if (!Array.isArray(texts) || texts.some((t) => typeof t !== 'string')) {
+      throw new FlowgateError('invalid_request', 'blueprintsToSnapshot expects an array of YAML strings',
+        [{ path: 'yaml', message: 'expected an array of strings' }]);
+    }
+    try { return raw.blueprintsToSnapshot(texts, options); } catch (e) { rethrow(e); }
+  }
+
+  const version = raw.version();
+  return { Engine, FlowgateError, version, validateConditional, blueprintsToSnapshot };
+}
+
+module.exports = { createApi };

@@ -1,0 +1,19 @@
+//! EventMatcher policy: not implemented yet in this build (see the policy-types issue); running it is
+//! an execution error, so the binding's failure_result applies — never a silent pass.
+
+use super::{PolicyCtx, PolicyRun, unsupported};
+use crate::error::PathError;
+use crate::snapshot::Policy;
+
+#[derive(Debug)]
+pub struct EventMatcher;
+
+impl EventMatcher {
+    pub fn compile(_p: &Policy) -> Result<EventMatcher, Vec<PathError>> {
+        Ok(EventMatcher)
+    }
+
+    pub fn run(&self, _ctx: &PolicyCtx<'_>) -> PolicyRun {
+        Err(unsupported("event_matcher"))
+    }
+}
