@@ -7,15 +7,19 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 cargo build --release --target wasm32-unknown-unknown --quiet
 WASM=target/wasm32-unknown-unknown/release/flowgate.wasm
-rm -rf pkg build/nodejs && mkdir -p pkg build
-wasm-bindgen --target nodejs --out-dir build/nodejs --out-name flowgate_wasm "$WASM"
+# PKG_DIR lets several builds run side by side (e.g. PKG_DIR=/tmp/pkg-mine); default pkg/.
+PKG=${PKG_DIR:-pkg}
+TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
+mkdir -p "$TMP/nodejs"
+wasm-bindgen --target nodejs --out-dir "$TMP/nodejs" --out-name flowgate_wasm "$WASM"
 if [ "${WASM_OPT:-1}" = 1 ] && [ -x node_modules/.bin/wasm-opt ]; then
   node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue \
-    build/nodejs/flowgate_wasm_bg.wasm -o build/nodejs/flowgate_wasm_bg.wasm
+    "$TMP/nodejs/flowgate_wasm_bg.wasm" -o "$TMP/nodejs/flowgate_wasm_bg.wasm"
 fi
-cp build/nodejs/flowgate_wasm.js build/nodejs/flowgate_wasm_bg.wasm pkg/
-cp js/api.cjs js/index.cjs js/index.mjs js/index.d.ts js/package.json pkg/
-cp README.md pkg/ 2>/dev/null || true
-raw=$(wc -c < pkg/flowgate_wasm_bg.wasm); gz=$(gzip -9 -c pkg/flowgate_wasm_bg.wasm | wc -c)
-echo "pkg/flowgate_wasm_bg.wasm: $raw bytes, $gz gzip"
+rm -rf "$PKG" && mkdir -p "$PKG"
+cp "$TMP/nodejs/flowgate_wasm.js" "$TMP/nodejs/flowgate_wasm_bg.wasm" "$PKG/"
+cp js/api.cjs js/index.cjs js/index.mjs js/index.d.ts js/package.json "$PKG/"
+cp README.md "$PKG/" 2>/dev/null || true
+raw=$(wc -c < "$PKG/flowgate_wasm_bg.wasm"); gz=$(gzip -9 -c "$PKG/flowgate_wasm_bg.wasm" | wc -c)
+echo "$PKG/flowgate_wasm_bg.wasm: $raw bytes, $gz gzip"
