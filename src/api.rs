@@ -61,10 +61,17 @@ impl Engine {
         if !errs.is_empty() {
             // Cross-reference errors are worth reporting too: index what could be read.
             let mut list = errs.list;
+            let remap = crate::snapshot::Snapshot {
+                origins: snap.origins.clone(),
+                ..Default::default()
+            };
             if let Err(more) = Index::build(snap) {
-                list.extend(more);
+                list.extend(more.into_iter().map(|mut e| {
+                    e.path = remap.original_path(&e.path);
+                    e
+                }));
             }
-            return Err(snapshot_error(list));
+            return Err(snapshot_error(crate::index::sort_errors(list)));
         }
         limits.check_counts(&snap)?;
         let index = Index::build(snap).map_err(snapshot_error)?;

@@ -9,11 +9,19 @@ use crate::request::Request;
 use serde_json::Value;
 
 fn pending() -> FlowgateError {
-    FlowgateError::new(ErrorCode::EngineError, "applications are not implemented in this build yet")
+    FlowgateError::new(
+        ErrorCode::EngineError,
+        "applications are not implemented in this build yet",
+    )
 }
 
 impl Engine {
-    pub fn check_access(&self, _app_slug: &str, _request: &Request, _trace: bool) -> Result<PolicyResult> {
+    pub fn check_access(
+        &self,
+        _app_slug: &str,
+        _request: &Request,
+        _trace: bool,
+    ) -> Result<PolicyResult> {
         Err(pending())
     }
     /// options: `{onlyWithLaunchUrl?, includeHidden?}`.

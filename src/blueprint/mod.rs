@@ -5,5 +5,8 @@ use serde_json::Value;
 
 /// `blueprintsToSnapshot(yamlTexts, {context?, env?})` → `{snapshot, warnings}`.
 pub fn blueprints_to_snapshot(_texts: &[String], _options: &Value) -> Result<Value> {
-    Err(FlowgateError::new(ErrorCode::EngineError, "blueprint import is not implemented in this build yet"))
+    Err(FlowgateError::new(
+        ErrorCode::EngineError,
+        "blueprint import is not implemented in this build yet",
+    ))
 }

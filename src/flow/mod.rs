@@ -8,7 +8,10 @@ use crate::request::Request;
 use serde_json::Value;
 
 fn pending() -> FlowgateError {
-    FlowgateError::new(ErrorCode::EngineError, "flows are not implemented in this build yet")
+    FlowgateError::new(
+        ErrorCode::EngineError,
+        "flows are not implemented in this build yet",
+    )
 }
 
 impl Engine {

@@ -544,13 +544,36 @@ impl Index {
     }
 }
 
-/// Snapshot errors in document order: by section position in the document, then index.
-fn sort_errors(mut list: Vec<PathError>) -> Vec<PathError> {
-    fn key(path: &str) -> (String, Vec<u64>, String) {
+/// Snapshot sections in the order of the spec's table (REST dumps follow it too).
+const SECTION_ORDER: &[&str] = &[
+    "",
+    "users",
+    "groups",
+    "policies",
+    "policy_bindings",
+    "bindings",
+    "flows",
+    "stages",
+    "flow_stage_bindings",
+    "applications",
+    "application_entitlements",
+    "targets",
+    "events",
+    "reputations",
+];
+
+/// Snapshot errors in document order: by section, then by position in the section, then by
+/// path (several errors of one object keep a stable order).
+pub fn sort_errors(mut list: Vec<PathError>) -> Vec<PathError> {
+    fn key(path: &str) -> (usize, Vec<u64>, String) {
         let section: String = path
             .chars()
             .take_while(|c| *c != '[' && *c != '.')
             .collect();
+        let rank = SECTION_ORDER
+            .iter()
+            .position(|s| *s == section)
+            .unwrap_or(SECTION_ORDER.len());
         let mut nums = Vec::new();
         let mut cur = String::new();
         let mut in_idx = false;
@@ -566,7 +589,7 @@ fn sort_errors(mut list: Vec<PathError>) -> Vec<PathError> {
                 _ => {}
             }
         }
-        (section, nums, path.to_string())
+        (rank, nums, path.to_string())
     }
     list.sort_by_cached_key(|e| key(&e.path));
     list.dedup();

@@ -206,6 +206,29 @@ pub struct Snapshot {
     pub targets: Vec<Target>,
     pub events: Vec<Event>,
     pub reputations: Vec<Reputation>,
+    /// Sections where objects with errors were dropped: original position of each kept object.
+    pub origins: Vec<(String, Vec<usize>)>,
+}
+
+impl Snapshot {
+    /// Rewrites `section[i]…` (a position among the kept objects) to the original position.
+    pub fn original_path(&self, path: &str) -> String {
+        for (key, kept) in &self.origins {
+            let Some(rest) = path
+                .strip_prefix(key.as_str())
+                .and_then(|r| r.strip_prefix('['))
+            else {
+                continue;
+            };
+            let Some((num, tail)) = rest.split_once(']') else {
+                continue;
+            };
+            if let Some(orig) = num.parse::<usize>().ok().and_then(|i| kept.get(i)) {
+                return format!("{key}[{orig}]{tail}");
+            }
+        }
+        path.to_string()
+    }
 }
 
 /// Normalises a policy type given as `type`, authentik's `meta_model_name` or `component`.

@@ -42,9 +42,16 @@ pub fn read_snapshot(doc: &Value, errs: &mut Errors) -> Snapshot {
     let Some(root) = Obj::of(doc, String::new(), errs) else {
         return snap;
     };
-    snap.users = section(&root, "users", errs, |o, e| parse_user(o, true, e));
-    snap.groups = section(&root, "groups", errs, read_group);
-    snap.policies = section(&root, "policies", errs, read_policy);
+    snap.users = section(&root, "users", errs, &mut snap.origins, |o, e| {
+        parse_user(o, true, e)
+    });
+    snap.groups = section(&root, "groups", errs, &mut snap.origins, read_group);
+    snap.policies = section(&root, "policies", errs, &mut snap.origins, read_policy);
+    // Paths of kept objects are positions among the kept ones, like every index error path;
+    // `Snapshot::original_path` maps them back when objects were dropped.
+    for (i, p) in snap.policies.iter_mut().enumerate() {
+        p.path = format!("policies[{i}]");
+    }
     if root.has("policy_bindings") && root.has("bindings") {
         errs.push(
             "bindings",
@@ -54,22 +61,59 @@ pub fn read_snapshot(doc: &Value, errs: &mut Errors) -> Snapshot {
     if !root.has("policy_bindings") && root.has("bindings") {
         snap.bindings_key = "bindings";
     }
-    snap.bindings = section(&root, snap.bindings_key, errs, read_binding);
-    snap.flows = section(&root, "flows", errs, read_flow);
-    snap.stages = section(&root, "stages", errs, read_stage);
-    snap.flow_stage_bindings = section(&root, "flow_stage_bindings", errs, read_flow_stage_binding);
-    snap.applications = section(&root, "applications", errs, read_application);
-    snap.entitlements = section(&root, "application_entitlements", errs, read_entitlement);
-    snap.targets = section(&root, "targets", errs, read_target);
-    snap.events = section(&root, "events", errs, read_event);
-    snap.reputations = section(&root, "reputations", errs, read_reputation);
+    snap.bindings = section(
+        &root,
+        snap.bindings_key,
+        errs,
+        &mut snap.origins,
+        read_binding,
+    );
+    for (i, b) in snap.bindings.iter_mut().enumerate() {
+        b.path = format!("{}[{i}]", snap.bindings_key);
+    }
+    snap.flows = section(&root, "flows", errs, &mut snap.origins, read_flow);
+    snap.stages = section(&root, "stages", errs, &mut snap.origins, read_stage);
+    snap.flow_stage_bindings = section(
+        &root,
+        "flow_stage_bindings",
+        errs,
+        &mut snap.origins,
+        read_flow_stage_binding,
+    );
+    snap.applications = section(
+        &root,
+        "applications",
+        errs,
+        &mut snap.origins,
+        read_application,
+    );
+    snap.entitlements = section(
+        &root,
+        "application_entitlements",
+        errs,
+        &mut snap.origins,
+        read_entitlement,
+    );
+    snap.targets = section(&root, "targets", errs, &mut snap.origins, read_target);
+    snap.events = section(&root, "events", errs, &mut snap.origins, read_event);
+    snap.reputations = section(
+        &root,
+        "reputations",
+        errs,
+        &mut snap.origins,
+        read_reputation,
+    );
     snap
 }
 
+/// Reads one section. Objects with errors are dropped (loading fails anyway); when that
+/// happens the original positions are kept in `origins` so that cross-reference errors found
+/// later on the remaining objects still name the right `section[i]`.
 fn section<T>(
     root: &Obj<'_>,
     key: &str,
     errs: &mut Errors,
+    origins: &mut Vec<(String, Vec<usize>)>,
     read: impl Fn(&Obj<'_>, &mut Errors) -> Option<T>,
 ) -> Vec<T> {
     let Some(v) = root.get(key) else {
@@ -80,16 +124,18 @@ fn section<T>(
         return Vec::new();
     };
     let mut out = Vec::with_capacity(items.len());
+    let mut kept = Vec::new();
     for (i, item) in items.iter().enumerate() {
         if let Some(o) = Obj::of(item, index(key, i), errs) {
             let before = errs.list.len();
-            if let Some(t) = read(&o, errs) {
-                // An object with errors is dropped: loading fails as a whole anyway.
-                if errs.list.len() == before {
-                    out.push(t);
-                }
+            if let Some(t) = read(&o, errs).filter(|_| errs.list.len() == before) {
+                out.push(t);
+                kept.push(i);
             }
         }
+    }
+    if kept.len() != items.len() {
+        origins.push((key.to_string(), kept));
     }
     out
 }

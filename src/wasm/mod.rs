@@ -160,12 +160,22 @@ impl WasmEngine {
     #[wasm_bindgen(js_name = checkAccess)]
     pub fn check_access(&self, app_slug: &str, req: JsValue, options: JsValue) -> JsResult {
         let req = request(&req)?;
-        to_js(&self.inner.check_access(app_slug, &req, option_bool(&options, "trace")).map_err(fail)?)
+        to_js(
+            &self
+                .inner
+                .check_access(app_slug, &req, option_bool(&options, "trace"))
+                .map_err(fail)?,
+        )
     }
 
     pub fn applications(&self, req: JsValue, options: JsValue) -> JsResult {
         let req = request(&req)?;
-        to_js(&self.inner.applications(&req, &json_arg(&options, "options")?).map_err(fail)?)
+        to_js(
+            &self
+                .inner
+                .applications(&req, &json_arg(&options, "options")?)
+                .map_err(fail)?,
+        )
     }
 
     pub fn entitlements(&self, app_slug: &str, req: JsValue) -> JsResult {
@@ -179,7 +189,12 @@ impl WasmEngine {
 impl WasmEngine {
     pub fn plan(&self, flow_slug: &str, req: JsValue, options: JsValue) -> JsResult {
         let req = request(&req)?;
-        to_js(&self.inner.plan(flow_slug, &req, &json_arg(&options, "options")?).map_err(fail)?)
+        to_js(
+            &self
+                .inner
+                .plan(flow_slug, &req, &json_arg(&options, "options")?)
+                .map_err(fail)?,
+        )
     }
 
     pub fn next(&self, plan: JsValue, req: JsValue) -> JsResult {
@@ -190,7 +205,12 @@ impl WasmEngine {
 
     #[wasm_bindgen(js_name = stageOk)]
     pub fn stage_ok(&self, plan: JsValue) -> JsResult {
-        to_js(&self.inner.stage_ok(&json_arg(&plan, "plan")?).map_err(fail)?)
+        to_js(
+            &self
+                .inner
+                .stage_ok(&json_arg(&plan, "plan")?)
+                .map_err(fail)?,
+        )
     }
 
     #[wasm_bindgen(js_name = stageInvalid)]
@@ -201,30 +221,49 @@ impl WasmEngine {
     }
 
     pub fn diagram(&self, flow_slug: &str, req: JsValue) -> Result<String, JsValue> {
-        let req = if req.is_undefined() || req.is_null() { None } else { Some(request(&req)?) };
+        let req = if req.is_undefined() || req.is_null() {
+            None
+        } else {
+            Some(request(&req)?)
+        };
         self.inner.diagram(flow_slug, req.as_ref()).map_err(fail)
     }
 
     #[wasm_bindgen(js_name = signPlan)]
     pub fn sign_plan(&self, plan: JsValue, key: &[u8]) -> JsResult {
-        to_js(&self.inner.sign_plan(&json_arg(&plan, "plan")?, key).map_err(fail)?)
+        to_js(
+            &self
+                .inner
+                .sign_plan(&json_arg(&plan, "plan")?, key)
+                .map_err(fail)?,
+        )
     }
 
     #[wasm_bindgen(js_name = verifyPlan)]
     pub fn verify_plan(&self, plan: JsValue, key: &[u8]) -> JsResult {
-        to_js(&self.inner.verify_plan(&json_arg(&plan, "plan")?, key).map_err(fail)?)
+        to_js(
+            &self
+                .inner
+                .verify_plan(&json_arg(&plan, "plan")?, key)
+                .map_err(fail)?,
+        )
     }
 }
 
 #[wasm_bindgen(js_name = validateConditional)]
 pub fn validate_conditional(actions: JsValue) -> JsResult {
-    to_js(&crate::policy::conditional::validate(&json_arg(&actions, "actions")?))
+    to_js(&crate::policy::conditional::validate(&json_arg(
+        &actions, "actions",
+    )?))
 }
 
 /// `texts`: blueprint YAML/JSON documents (the facade passes a string array).
 #[wasm_bindgen(js_name = blueprintsToSnapshot)]
 pub fn blueprints_to_snapshot(texts: Vec<String>, options: JsValue) -> JsResult {
-    to_js(&crate::blueprint::blueprints_to_snapshot(&texts, &json_arg(&options, "options")?).map_err(fail)?)
+    to_js(
+        &crate::blueprint::blueprints_to_snapshot(&texts, &json_arg(&options, "options")?)
+            .map_err(fail)?,
+    )
 }
 
 /// An argument read as JSON (undefined → null).
