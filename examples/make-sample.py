@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes examples/sample-snapshot.json: a small but realistic authentik-shaped configuration
-(a login flow with MFA, an enrollment flow, applications bound to groups and conditional
-policies, an entitlement, 20 users in a group hierarchy). Deterministic: re-running it gives
+(a login flow with MFA decided at plan time, an enrollment flow whose policies write the plan
+context, applications bound to groups, conditional and GeoIP policies (one binding in dry-run),
+entitlements, 20 users in a group hierarchy). Deterministic: re-running it gives
 the same file."""
 import json, uuid, os
 
@@ -61,7 +62,8 @@ apps = [("Grafana", "grafana", "Monitoring", "https://grafana.example.com/login?
         ("HR Portal", "hr-portal", "People", "https://hr.example.com/"),
         ("Wiki", "wiki", "", "https://wiki.example.com/"),
         ("Admin Console", "admin-console", "", "https://admin.example.com/"),
-        ("Legacy SSO bridge", "legacy-bridge", "", "blank://blank")]
+        ("Legacy SSO bridge", "legacy-bridge", "", "blank://blank"),
+        ("Payroll", "payroll", "People", "https://payroll.example.com/")]
 for name, slug, group, url in apps:
     snap["applications"].append({"pk": uid("app/" + slug), "slug": slug, "name": name, "group": group,
         "meta_launch_url": url, "meta_description": f"{name} at Example Corp", "meta_publisher": "Example Corp",
@@ -75,12 +77,21 @@ hr = conditional("hr-department-only", compare("user.attributes", "eq", "hr", va
 bind(A["hr-portal"], 10, policy=hr)
 office = conditional("from-office-network", {"type": "group", "op": "any", "children": [
     compare("request.client_ip", "in_network", ["10.0.0.0/8", "192.168.0.0/16"]),
-    compare("user.authenticator_types", "has_item", "totp")]}, failure_message="Use the office network or set up TOTP.")
+    compare("request.asn.asn", "eq", 64500),
+    compare("user.authenticator_types", "has_item", "totp")]}, failure_message="Use the office network or VPN, or set up TOTP.")
 bind(A["wiki"], 10, group=G["contractors"], negate=True)
 snap["policy_bindings"][-1]["negate"] = True
 bind(A["admin-console"], 10, group=G["admins"])
 bind(A["admin-console"], 20, policy=office)
 snap["applications"][3]["policy_engine_mode"] = "all"
+# Trying the office-network rule on the wiki before enforcing it: evaluated and traced, ignored.
+bind(A["wiki"], 20, policy=office)
+snap["policy_bindings"][-1]["dry_run"] = True
+# Payroll: HR staff, and only from the countries the payroll provider is contracted for.
+payroll_geo = policy("payroll-countries", "geoip", verbose_name="GeoIP Policy", countries=["DE", "NL"], asns=[])
+bind(A["payroll"], 10, group=G["hr"])
+bind(A["payroll"], 20, policy=payroll_geo)
+snap["applications"][5]["policy_engine_mode"] = "all"
 snap["application_entitlements"].append({"pbm_uuid": uid("ent/grafana-editor"), "name": "grafana-editor", "app": A["grafana"],
                                          "attributes": {"grafana": {"role": "Editor"}}})
 snap["application_entitlements"].append({"pbm_uuid": uid("ent/grafana-admin"), "name": "grafana-admin", "app": A["grafana"],
@@ -108,7 +119,8 @@ s_mfa = stage("default-authentication-mfa-validation", "ak-stage-authenticator-v
 s_login = stage("default-authentication-login", "ak-stage-user-login-form", "User Login Stage")
 fsb(login, s_id, 10)
 pw = fsb(login, s_pw, 20)
-mfa = fsb(login, s_mfa, 30)
+# MFA is decided when the flow is planned (the user is known by then) and not re-checked.
+mfa = fsb(login, s_mfa, 30, evaluate_on_plan=True, re_evaluate_policies=False)
 fsb(login, s_login, 100)
 skip_pw = conditional("default-authentication-flow-password-stage",
                       compare("plan.pending_user_authenticated", "is_false"))
@@ -125,10 +137,16 @@ s_p2 = stage("default-enrollment-prompt-second", "ak-stage-prompt-form", "Prompt
 s_w = stage("default-enrollment-user-write", "ak-stage-user-write-form", "User Write Stage", user_creation_mode="always_create")
 fsb(enroll, s_p1, 10)
 second = fsb(enroll, s_p2, 11)
-fsb(enroll, s_w, 20)
+write = fsb(enroll, s_w, 20)
 fsb(enroll, s_login, 100)
 no_name = conditional("enrollment-ask-name-if-missing", compare("prompt_data", "is_not_set", var={"param": "name"}))
 bind(second, 10, policy=no_name)
+# When the user is written, put self-enrolled accounts under their own path: the user write
+# stage reads `user_path` from the plan context (a conditional `set` action writes it).
+user_path = policy("enrollment-user-path", "conditional", verbose_name="Conditional Policy", failure_message="",
+                   actions={"version": 2, "actions": [{"type": "set", "target": {"key": "plan.context", "param": "user_path"},
+                                                      "value": {"type": "literal", "value": "users/self-enrolled"}}]})
+bind(write, 10, policy=user_path)
 
 snap["reputations"].append({"ip": "203.0.113.66", "identifier": "mallory", "score": -10})
 snap["events"].append({"action": "login", "user": 2, "created": "2026-06-01T07:55:00Z", "client_ip": "10.1.2.3",

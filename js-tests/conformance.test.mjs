@@ -1,22 +1,18 @@
 // Runs the shared conformance vectors (../shared/conformance/run.mjs) against the built
-// package, for every file listed in conformance.list.
+// package, for every file listed in conformance.list. FLOWGATE_MODULE picks another entry
+// (pack.test.mjs runs the same list against the installed tarball).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { conformanceFiles, pkgDir, sharedConformance } from './helpers.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..');
-const shared = join(root, '..', 'shared', 'conformance');
-const list = readFileSync(join(here, 'conformance.list'), 'utf8')
-  .split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
-const moduleEntry = process.env.FLOWGATE_MODULE ?? join(root, 'pkg', 'index.cjs');
+const moduleEntry = process.env.FLOWGATE_MODULE ?? join(pkgDir, 'index.cjs');
 
-test('conformance vectors pass', { skip: !existsSync(shared) && 'no ../shared/conformance' }, () => {
-  const args = [join(shared, 'run.mjs'), '--module', moduleEntry];
-  for (const f of list) args.push('--dir', join(shared, f));
+test('conformance vectors pass', { skip: !existsSync(sharedConformance) && 'no ../shared/conformance' }, () => {
+  const args = [join(sharedConformance, 'run.mjs'), '--module', moduleEntry];
+  for (const f of conformanceFiles()) args.push('--dir', f);
   const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
   process.stdout.write(r.stdout);
   process.stderr.write(r.stderr);

@@ -1,8 +1,22 @@
 'use strict';
 // The public JS API, built over the raw wasm-bindgen exports of any target. It only adapts:
 // strings in, FlowgateError out, argument checks that wasm-bindgen cannot express.
+// This file is the single source of the facade: the build derives the ES module copy (api.js)
+// that the browser and worker entries import, so every entry shares this code.
 
-function createApi(raw) {
+/**
+ * @param raw the wasm-bindgen glue of any target (its exports are only touched once ready).
+ * @param isReady entries whose Wasm loads asynchronously (browsers) pass a check so that a call
+ *   before `init()` fails with a clear message instead of a TypeError deep in the glue.
+ */
+function createApi(raw, isReady = () => true) {
+  function wasm() {
+    if (!isReady()) {
+      throw new Error('flowgate is not initialised: call `await init()` (or `initSync({ module })`) first');
+    }
+    return raw;
+  }
+
   class FlowgateError extends Error {
     constructor(code, message, errors) {
       super(message);
@@ -51,9 +65,10 @@ function createApi(raw) {
     #inner;
 
     constructor(snapshot, options) {
+      const WasmEngine = wasm().WasmEngine;
       const text = snapshotText(snapshot);
       try {
-        this.#inner = new raw.WasmEngine(text, options);
+        this.#inner = new WasmEngine(text, options);
       } catch (e) {
         rethrow(e);
       }
@@ -146,7 +161,7 @@ function createApi(raw) {
   }
 
   function validateConditional(actions) {
-    try { return raw.validateConditional(actions); } catch (e) { rethrow(e); }
+    try { return wasm().validateConditional(actions); } catch (e) { rethrow(e); }
   }
 
   function blueprintsToSnapshot(yaml, options) {
@@ -155,11 +170,18 @@ function createApi(raw) {
       throw new FlowgateError('invalid_request', 'blueprintsToSnapshot expects an array of YAML strings',
         [{ path: 'yaml', message: 'expected an array of strings' }]);
     }
-    try { return raw.blueprintsToSnapshot(texts, options); } catch (e) { rethrow(e); }
+    try { return wasm().blueprintsToSnapshot(texts, options); } catch (e) { rethrow(e); }
   }
 
-  const version = raw.version();
-  return { Engine, FlowgateError, version, validateConditional, blueprintsToSnapshot };
+  let version;
+  return {
+    Engine, FlowgateError, validateConditional, blueprintsToSnapshot,
+    /** The crate version, read from the Wasm module once it is loaded. */
+    get version() {
+      if (version === undefined) version = wasm().version();
+      return version;
+    },
+  };
 }
 
 module.exports = { createApi };

@@ -1,4 +1,23 @@
 'use strict';
-// Node (CommonJS): the Wasm module is compiled synchronously when this file is required.
+// Node, CommonJS (`require('flowgate')`; `import` goes through index.mjs to this same instance).
+// wasm-bindgen's nodejs glue reads flowgate_wasm_bg.wasm beside it and compiles it synchronously
+// (fs.readFileSync + new WebAssembly.Module): no top-level await, ready on return. It is the same
+// .wasm file the browser and worker entries load.
 const { createApi } = require('./api.cjs');
-module.exports = createApi(require('./flowgate_wasm.js'));
+
+const api = createApi(require('./flowgate_wasm.cjs'));
+
+// Already loaded: these exist so that one piece of code (`await init()`) runs in every host.
+async function init() {}
+function initSync() {}
+
+module.exports = {
+  Engine: api.Engine,
+  FlowgateError: api.FlowgateError,
+  validateConditional: api.validateConditional,
+  blueprintsToSnapshot: api.blueprintsToSnapshot,
+  version: api.version,
+  init,
+  initSync,
+  default: init,
+};

@@ -1,6 +1,7 @@
 //! The Rust API: `Engine` is built once from a snapshot and answers many questions. Every JS
 //! method of the package is one method here; the wasm layer only converts.
 
+use crate::engine::lookup::Lookup;
 use crate::engine::{self, PolicyResult};
 use crate::error::{ErrorCode, FlowgateError, Result};
 use crate::index::{Id, Index};
@@ -11,6 +12,7 @@ use crate::request::{Actor, Request, UserSpec};
 use crate::snapshot::read_snapshot;
 use serde::Serialize;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::cell::RefCell;
 
 /// Counts of the loaded snapshot (`engine.stats` in JS).
@@ -30,34 +32,36 @@ pub struct Engine {
     pub(crate) index: Index,
     /// Identifies the snapshot content (plans made on another snapshot are stale).
     pub(crate) fingerprint: String,
+    /// Fast copies of the lookups every decision makes (target names, user pks).
+    pub(crate) lookup: Lookup,
 }
 
 impl Engine {
     /// Builds an engine from JSON text, enforcing `limits` before and while parsing.
     pub fn from_json(text: &str, limits: &Limits) -> Result<Engine> {
-        limits.check_snapshot_text(text)?;
-        let doc: Value = serde_json::from_str(text).map_err(|e| {
-            if e.to_string().contains("recursion limit") {
-                FlowgateError::limit("max_depth", "the snapshot JSON is nested too deeply")
-            } else {
-                FlowgateError::with_errors(
-                    ErrorCode::InvalidSnapshot,
-                    "invalid snapshot",
-                    vec![crate::error::PathError {
-                        path: String::new(),
-                        message: format!("not valid JSON: {e}"),
-                    }],
-                )
-            }
-        })?;
-        Engine::from_value(&doc, limits)
+        Engine::from_document(Cow::Owned(parse_snapshot(text, limits)?), limits)
+    }
+
+    /// `from_json` that frees the text once parsed (a lower peak of memory while building).
+    pub fn from_json_string(text: String, limits: &Limits) -> Result<Engine> {
+        let doc = parse_snapshot(&text, limits)?;
+        drop(text);
+        Engine::from_document(Cow::Owned(doc), limits)
     }
 
     /// Builds an engine from a parsed snapshot document. All-or-nothing: any error rejects it.
     pub fn from_value(doc: &Value, limits: &Limits) -> Result<Engine> {
-        limits.check_document(doc)?;
+        Engine::from_document(Cow::Borrowed(doc), limits)
+    }
+
+    /// An owned document is dropped as soon as it has been read, before the index is built:
+    /// the JSON tree is the largest thing a build holds (several times the snapshot text).
+    fn from_document(doc: Cow<'_, Value>, limits: &Limits) -> Result<Engine> {
+        limits.check_document(&doc)?;
+        let fingerprint = crate::fingerprint::of_document(&doc);
         let mut errs = Errors::default();
-        let snap = read_snapshot(doc, &mut errs);
+        let snap = read_snapshot(&doc, &mut errs);
+        drop(doc);
         if !errs.is_empty() {
             // Cross-reference errors are worth reporting too: index what could be read.
             let mut list = errs.list;
@@ -76,8 +80,9 @@ impl Engine {
         limits.check_counts(&snap)?;
         let index = Index::build(snap).map_err(snapshot_error)?;
         Ok(Engine {
+            lookup: Lookup::build(&index),
             index,
-            fingerprint: crate::fingerprint::of_document(doc),
+            fingerprint,
         })
     }
 
@@ -104,8 +109,8 @@ impl Engine {
 
     /// Resolves a target name (`flow:<slug>`, `app:<slug>` or a pbm uuid).
     pub fn target_id(&self, target: &str) -> Result<Id> {
-        self.index
-            .resolve_target(target)
+        self.lookup
+            .target(target)
             .ok_or_else(|| FlowgateError::not_found(format!("no bindable object '{target}'")))
     }
 
@@ -116,13 +121,16 @@ impl Engine {
     }
 
     pub fn evaluate_id(&self, target: Id, request: &Request, trace: bool) -> Result<PolicyResult> {
-        let actor = Actor::resolve(&self.index, &request.user, "user")?;
+        let actor = self.actor(&request.user, "user")?;
         Ok(self.with_ctx(&actor, request, trace, |ctx| engine::evaluate(ctx, target)))
     }
 
     /// One result per request, in order.
     pub fn evaluate_many(&self, target: &str, requests: &[Request]) -> Result<Vec<PolicyResult>> {
-        let target = self.target_id(target)?;
+        self.evaluate_many_id(self.target_id(target)?, requests)
+    }
+
+    pub fn evaluate_many_id(&self, target: Id, requests: &[Request]) -> Result<Vec<PolicyResult>> {
         requests
             .iter()
             .map(|r| self.evaluate_id(target, r, false))
@@ -192,6 +200,17 @@ impl Engine {
         }))
     }
 
+    /// `Actor::resolve` with the fast pk lookup (the usual request names a snapshot user by pk).
+    pub(crate) fn actor<'a>(&'a self, spec: &'a UserSpec, path: &str) -> Result<Actor<'a>> {
+        match spec {
+            UserSpec::Pk(pk) => match self.lookup.user(*pk) {
+                Some(id) => Ok(Actor::snapshot(&self.index, id)),
+                None => Actor::resolve(&self.index, spec, path),
+            },
+            _ => Actor::resolve(&self.index, spec, path),
+        }
+    }
+
     /// Builds the policy context for one evaluation outside a flow.
     pub(crate) fn with_ctx<T>(
         &self,
@@ -211,8 +230,33 @@ impl Engine {
             depth: 0,
             trace,
         };
-        f(&ctx)
+        let out = f(&ctx);
+        // An empty map owns no heap memory, and dropping one still walks the B-tree machinery
+        // (a measurable share of a static decision in Wasm): skip it.
+        if context.borrow().is_empty() {
+            std::mem::forget(context);
+        }
+        out
     }
+}
+
+/// The snapshot text as JSON, within the limits (size before parsing, nesting while parsing).
+fn parse_snapshot(text: &str, limits: &Limits) -> Result<Value> {
+    limits.check_snapshot_text(text)?;
+    serde_json::from_str(text).map_err(|e| {
+        if e.to_string().contains("recursion limit") {
+            FlowgateError::limit("max_depth", "the snapshot JSON is nested too deeply")
+        } else {
+            FlowgateError::with_errors(
+                ErrorCode::InvalidSnapshot,
+                "invalid snapshot",
+                vec![crate::error::PathError {
+                    path: String::new(),
+                    message: format!("not valid JSON: {e}"),
+                }],
+            )
+        }
+    })
 }
 
 fn snapshot_error(list: Vec<crate::error::PathError>) -> FlowgateError {

@@ -18,6 +18,7 @@ pub mod index;
 pub mod json;
 pub mod limits;
 pub mod policy;
+pub mod python;
 pub mod request;
 pub mod snapshot;
 pub mod time;

@@ -68,7 +68,7 @@ fn modes_keep_all_messages() {
         (true, vec!["dummy".into(), "dummy".into()])
     );
     let all = engine(json!([policy(P_FALSE, 0), policy(P_TRUE, 1)]), "all");
-    assert_eq!(eval(&all, UserSpec::Pk(1)).0, false);
+    assert!(!eval(&all, UserSpec::Pk(1)).0);
 }
 
 #[test]
@@ -227,6 +227,12 @@ fn cross_reference_errors_keep_original_positions_after_dropped_objects() {
     let paths: Vec<&str> = err.errors.iter().map(|e| e.path.as_str()).collect();
     assert_eq!(
         paths,
-        vec!["users[0].pk", "users[1].groups[0]", "policies[0].result", "policy_bindings[0].order", "policy_bindings[1].target"]
+        vec![
+            "users[0].pk",
+            "users[1].groups[0]",
+            "policies[0].result",
+            "policy_bindings[0].order",
+            "policy_bindings[1].target"
+        ]
     );
 }

@@ -1,6 +1,8 @@
 //! The policy engine (policies §2, spec §5.1–§5.5): which bindings take part, running them,
 //! negate / failure_result / dry-run, static user and group bindings, combining by mode, trace.
 
+pub mod lookup;
+
 use crate::index::{BoundSubject, Id, Index, TargetKind};
 use crate::policy::{PolicyCtx, PolicyRun};
 use crate::snapshot::Mode;

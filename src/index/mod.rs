@@ -99,6 +99,10 @@ pub struct Index {
     pub entitlement_targets: Vec<Id>,
     /// Per snapshot user: their `login` events, newest first (GeoIP history).
     pub login_events: HashMap<i64, Vec<Id>>,
+    /// Applications by name and their launch URLs (`access`).
+    pub access: crate::access::AccessIndex,
+    /// Reputation score sums (reputation policies).
+    pub reputations: crate::policy::reputation::ReputationIndex,
 }
 
 fn dup(errs: &mut Errors, path: String, what: &str, key: &str) {
@@ -462,7 +466,11 @@ impl Index {
             });
         }
 
+        let access = crate::access::AccessIndex::build(&snap);
+        let reputations = crate::policy::reputation::ReputationIndex::build(&snap.reputations);
         let mut index = Index {
+            access,
+            reputations,
             snap,
             users_by_pk,
             users_by_username,

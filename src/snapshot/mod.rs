@@ -10,6 +10,34 @@ use serde_json::{Map, Value};
 pub use read::{parse_user, read_event as read_event_pub, read_snapshot};
 
 pub const MODES: &[&str] = &["any", "all"];
+// authentik's enumerations (reference flows §1.1, policies §1.7), shared with the blueprint importer.
+pub const USER_TYPES: &[&str] = &[
+    "internal",
+    "external",
+    "service_account",
+    "internal_service_account",
+];
+pub const DESIGNATIONS: &[&str] = &[
+    "authentication",
+    "authorization",
+    "invalidation",
+    "enrollment",
+    "unenrollment",
+    "recovery",
+    "stage_configuration",
+    "account_selection",
+];
+pub const AUTHENTICATION: &[&str] = &[
+    "none",
+    "require_authenticated",
+    "require_unauthenticated",
+    "require_superuser",
+    "require_redirect",
+    "require_outpost",
+    "require_token",
+];
+pub const DENIED_ACTIONS: &[&str] = &["message_continue", "message", "continue"];
+pub const INVALID_RESPONSE_ACTIONS: &[&str] = &["retry", "restart", "restart_with_context"];
 
 /// `policy_engine_mode`: how the results of a target's bindings combine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

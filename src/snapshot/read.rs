@@ -4,34 +4,6 @@ use super::*;
 use crate::json::{Errors, Obj, index, type_name};
 use crate::time::parse_iso;
 
-const USER_TYPES: &[&str] = &[
-    "internal",
-    "external",
-    "service_account",
-    "internal_service_account",
-];
-const DESIGNATIONS: &[&str] = &[
-    "authentication",
-    "authorization",
-    "invalidation",
-    "enrollment",
-    "unenrollment",
-    "recovery",
-    "stage_configuration",
-    "account_selection",
-];
-const AUTHENTICATION: &[&str] = &[
-    "none",
-    "require_authenticated",
-    "require_unauthenticated",
-    "require_superuser",
-    "require_redirect",
-    "require_outpost",
-    "require_token",
-];
-const DENIED_ACTIONS: &[&str] = &["message_continue", "message", "continue"];
-const INVALID_RESPONSE_ACTIONS: &[&str] = &["retry", "restart", "restart_with_context"];
-
 /// Reads a snapshot document. Field-level problems go to `errs`; objects with a broken required
 /// field are left out (the snapshot is rejected anyway when `errs` is not empty).
 pub fn read_snapshot(doc: &Value, errs: &mut Errors) -> Snapshot {

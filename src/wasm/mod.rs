@@ -4,11 +4,13 @@
 //! `FlowgateError`.
 
 mod convert;
+mod expression;
+mod ser;
 
 use crate::error::FlowgateError;
 use crate::limits::Limits;
 use crate::request::{Request, UserSpec, user_spec};
-use convert::{error_to_js, to_js, to_json};
+use convert::{IdMap, InputStrings, Reader, answer, error_to_js, to_js, to_js_with, to_json};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
@@ -22,13 +24,13 @@ fn now() -> i64 {
     js_sys::Date::now() as i64
 }
 
-/// Reads an optional request argument.
-fn request(v: &JsValue) -> Result<Request, JsValue> {
-    if v.is_undefined() || v.is_null() {
-        return Ok(Request::at(now()));
-    }
-    let json = to_json(v, "request").map_err(fail)?;
-    Request::parse(Some(&json), now()).map_err(fail)
+/// Reads an optional request argument (null/undefined: anonymous, now).
+fn read_request(
+    reader: Reader<'_>,
+    v: &JsValue,
+    clock: &mut dyn FnMut() -> i64,
+) -> Result<Request, JsValue> {
+    convert::read_request(reader, v, clock).map_err(fail)
 }
 
 fn option_bool(options: &JsValue, key: &str) -> bool {
@@ -57,27 +59,111 @@ fn limits(options: &JsValue) -> Result<Limits, JsValue> {
     Ok(limits)
 }
 
+/// Heap reserved before a build, per byte of snapshot JSON: below the measured peak (about
+/// 7× the text on bench/'s large snapshot), so that the reservation does not raise memory use.
+const HEAP_PER_SNAPSHOT_BYTE: usize = 5;
+
+/// Makes the allocator take `bytes` from the system in one step (then frees them to its top
+/// chunk). Left alone, dlmalloc grows Wasm memory 64 KiB at a time while a build allocates,
+/// and V8 answers every `memory.grow` with a new ArrayBuffer counted as external memory, which
+/// sets off garbage collections: thousands of grows made a 25 MB snapshot take minutes. Memory
+/// already free in the heap is reused, not grown again. (A global allocator that grows memory
+/// geometrically does this for any build size, but costs ~5 % on allocation-heavy calls.)
+fn reserve_heap(bytes: usize) {
+    // black_box: an allocation freed unused may otherwise be optimised away.
+    drop(std::hint::black_box(Vec::<u8>::with_capacity(bytes)));
+}
+
 #[wasm_bindgen(js_name = WasmEngine)]
 pub struct WasmEngine {
     inner: crate::Engine,
+    /// Target names already resolved → target ids (a JS `Map`, only successful lookups, so at
+    /// most one entry per target name form): a hit costs one crossing, where a miss copies the
+    /// name into Wasm memory and hashes it.
+    targets: IdMap,
+    /// JS strings of this engine's results (snapshot pks, names…), reused across calls.
+    strings: ser::StringCache,
+    /// Texts of the JS strings this engine has read (plans, requests), reused across calls.
+    inputs: InputStrings,
+}
+
+impl WasmEngine {
+    /// A result as JS values, strings through this engine's cache.
+    fn out<T: serde::Serialize + ?Sized>(&self, value: &T) -> JsResult {
+        to_js_with(value, Some(&self.strings))
+    }
+
+    /// Reads JS values with this engine's string cache.
+    fn reader(&self) -> Reader<'_> {
+        Reader {
+            strings: Some(&self.inputs),
+        }
+    }
+
+    /// A request argument, read with this engine's string cache.
+    fn request(&self, v: &JsValue) -> Result<Request, JsValue> {
+        read_request(self.reader(), v, &mut now)
+    }
+
+    /// An argument read as JSON with this engine's string cache.
+    fn json(&self, v: &JsValue, name: &str) -> Result<Value, JsValue> {
+        self.reader().json(v, name).map_err(fail)
+    }
+
+    /// Policy results through the fast writer, anything else as `out`.
+    fn answer<T: serde::Serialize + std::any::Any>(&self, value: &T) -> JsResult {
+        answer(value, &self.strings)
+    }
+
+    /// `Engine::target_id` of a JS string, through the cache.
+    fn target(&self, name: &JsValue) -> Result<crate::index::Id, JsValue> {
+        let hit = self.targets.id_of(name);
+        if hit >= 0.0 {
+            return Ok(hit as crate::index::Id);
+        }
+        let Some(text) = name.as_string() else {
+            return Err(fail(FlowgateError::invalid_request(
+                "target",
+                "expected a string",
+            )));
+        };
+        let id = self.inner.target_id(&text).map_err(fail)?;
+        self.targets.set(name, &JsValue::from(id));
+        Ok(id)
+    }
 }
 
 #[wasm_bindgen(js_class = WasmEngine)]
 impl WasmEngine {
     /// `snapshot` is JSON text (the facade stringifies objects: one fast parse in Rust).
     #[wasm_bindgen(constructor)]
-    pub fn new(snapshot: &str, options: JsValue) -> Result<WasmEngine, JsValue> {
+    pub fn new(snapshot: String, options: JsValue) -> Result<WasmEngine, JsValue> {
         #[cfg(feature = "console_error_panic_hook")]
         console_error_panic_hook::set_once();
         let limits = limits(&options)?;
-        crate::Engine::from_json(snapshot, &limits)
-            .map(|inner| WasmEngine { inner })
+        let host = expression::host(&options).map_err(fail)?;
+        if limits.check_snapshot_text(&snapshot).is_ok() {
+            reserve_heap(snapshot.len().saturating_mul(HEAP_PER_SNAPSHOT_BYTE));
+        }
+        crate::Engine::from_json_string(snapshot, &limits)
+            .map(|mut inner| {
+                if let Some(host) = host {
+                    inner.set_expression_host(host);
+                }
+                inner
+            })
+            .map(|inner| WasmEngine {
+                inner,
+                targets: IdMap::new_map(),
+                strings: ser::StringCache::default(),
+                inputs: InputStrings::default(),
+            })
             .map_err(fail)
     }
 
     #[wasm_bindgen(getter)]
     pub fn stats(&self) -> JsResult {
-        to_js(&self.inner.stats())
+        self.out(&self.inner.stats())
     }
 
     #[wasm_bindgen(getter)]
@@ -85,14 +171,15 @@ impl WasmEngine {
         self.inner.fingerprint().to_string()
     }
 
-    pub fn evaluate(&self, target: &str, req: JsValue, options: JsValue) -> JsResult {
-        let req = request(&req)?;
+    pub fn evaluate(&self, target: JsValue, req: JsValue, options: JsValue) -> JsResult {
+        let req = self.request(&req)?;
         let trace = option_bool(&options, "trace");
-        to_js(&self.inner.evaluate(target, &req, trace).map_err(fail)?)
+        let target = self.target(&target)?;
+        self.answer(&self.inner.evaluate_id(target, &req, trace).map_err(fail)?)
     }
 
     #[wasm_bindgen(js_name = evaluateMany)]
-    pub fn evaluate_many(&self, target: &str, requests: JsValue) -> JsResult {
+    pub fn evaluate_many(&self, target: JsValue, requests: JsValue) -> JsResult {
         if !js_sys::Array::is_array(&requests) {
             return Err(fail(FlowgateError::invalid_request(
                 "requests",
@@ -101,10 +188,14 @@ impl WasmEngine {
         }
         let list: js_sys::Array = requests.unchecked_into();
         let mut reqs = Vec::with_capacity(list.length() as usize);
+        // One batch, one instant: requests without `now` share the clock read once.
+        let mut at = None;
+        let mut clock = || *at.get_or_insert_with(now);
         for item in list.iter() {
-            reqs.push(request(&item)?);
+            reqs.push(read_request(self.reader(), &item, &mut clock)?);
         }
-        to_js(&self.inner.evaluate_many(target, &reqs).map_err(fail)?)
+        let target = self.target(&target)?;
+        self.answer(&self.inner.evaluate_many_id(target, &reqs).map_err(fail)?)
     }
 
     #[wasm_bindgen(js_name = filterUsers)]
@@ -112,7 +203,7 @@ impl WasmEngine {
         let users = if users.is_undefined() || users.is_null() {
             None
         } else {
-            let json = to_json(&users, "users").map_err(fail)?;
+            let json = self.json(&users, "users")?;
             let Value::Array(items) = json else {
                 return Err(fail(FlowgateError::invalid_request(
                     "users",
@@ -133,8 +224,8 @@ impl WasmEngine {
             }
             Some(specs)
         };
-        let req = request(&req)?;
-        to_js(
+        let req = self.request(&req)?;
+        self.out(
             &self
                 .inner
                 .filter_users(target, users.as_deref(), &req)
@@ -144,8 +235,8 @@ impl WasmEngine {
 
     #[wasm_bindgen(js_name = testPolicy)]
     pub fn test_policy(&self, policy: &str, req: JsValue, options: JsValue) -> JsResult {
-        let req = request(&req)?;
-        to_js(
+        let req = self.request(&req)?;
+        self.answer(
             &self
                 .inner
                 .test_policy(policy, &req, option_bool(&options, "trace"))
@@ -159,8 +250,8 @@ impl WasmEngine {
 impl WasmEngine {
     #[wasm_bindgen(js_name = checkAccess)]
     pub fn check_access(&self, app_slug: &str, req: JsValue, options: JsValue) -> JsResult {
-        let req = request(&req)?;
-        to_js(
+        let req = self.request(&req)?;
+        self.answer(
             &self
                 .inner
                 .check_access(app_slug, &req, option_bool(&options, "trace"))
@@ -169,18 +260,18 @@ impl WasmEngine {
     }
 
     pub fn applications(&self, req: JsValue, options: JsValue) -> JsResult {
-        let req = request(&req)?;
-        to_js(
+        let req = self.request(&req)?;
+        self.out(
             &self
                 .inner
-                .applications(&req, &json_arg(&options, "options")?)
+                .applications(&req, &self.json(&options, "options")?)
                 .map_err(fail)?,
         )
     }
 
     pub fn entitlements(&self, app_slug: &str, req: JsValue) -> JsResult {
-        let req = request(&req)?;
-        to_js(&self.inner.entitlements(app_slug, &req).map_err(fail)?)
+        let req = self.request(&req)?;
+        self.out(&self.inner.entitlements(app_slug, &req).map_err(fail)?)
     }
 }
 
@@ -188,63 +279,60 @@ impl WasmEngine {
 #[wasm_bindgen(js_class = WasmEngine)]
 impl WasmEngine {
     pub fn plan(&self, flow_slug: &str, req: JsValue, options: JsValue) -> JsResult {
-        let req = request(&req)?;
-        to_js(
+        let req = self.request(&req)?;
+        self.out(
             &self
                 .inner
-                .plan(flow_slug, &req, &json_arg(&options, "options")?)
+                .plan(flow_slug, &req, &self.json(&options, "options")?)
                 .map_err(fail)?,
         )
     }
 
     pub fn next(&self, plan: JsValue, req: JsValue) -> JsResult {
-        let plan = json_arg(&plan, "plan")?;
-        let req = request(&req)?;
-        to_js(&self.inner.next(&plan, &req).map_err(fail)?)
+        let plan = self.json(&plan, "plan")?;
+        let req = self.request(&req)?;
+        self.out(&self.inner.next(&plan, &req).map_err(fail)?)
     }
 
     #[wasm_bindgen(js_name = stageOk)]
     pub fn stage_ok(&self, plan: JsValue) -> JsResult {
-        to_js(
+        self.out(
             &self
                 .inner
-                .stage_ok(&json_arg(&plan, "plan")?)
+                .stage_ok(&self.json(&plan, "plan")?)
                 .map_err(fail)?,
         )
     }
 
     #[wasm_bindgen(js_name = stageInvalid)]
     pub fn stage_invalid(&self, plan: JsValue, req: JsValue) -> JsResult {
-        let plan = json_arg(&plan, "plan")?;
-        let req = request(&req)?;
-        to_js(&self.inner.stage_invalid(&plan, &req).map_err(fail)?)
+        let plan = self.json(&plan, "plan")?;
+        let req = self.request(&req)?;
+        self.out(&self.inner.stage_invalid(&plan, &req).map_err(fail)?)
     }
 
     pub fn diagram(&self, flow_slug: &str, req: JsValue) -> Result<String, JsValue> {
-        let req = if req.is_undefined() || req.is_null() {
-            None
-        } else {
-            Some(request(&req)?)
-        };
-        self.inner.diagram(flow_slug, req.as_ref()).map_err(fail)
+        // Always a request: without one, `request` supplies `Date.now()` (no clock in wasm32).
+        let req = self.request(&req)?;
+        self.inner.diagram(flow_slug, Some(&req)).map_err(fail)
     }
 
     #[wasm_bindgen(js_name = signPlan)]
     pub fn sign_plan(&self, plan: JsValue, key: &[u8]) -> JsResult {
-        to_js(
+        self.out(
             &self
                 .inner
-                .sign_plan(&json_arg(&plan, "plan")?, key)
+                .sign_plan(&self.json(&plan, "plan")?, key)
                 .map_err(fail)?,
         )
     }
 
     #[wasm_bindgen(js_name = verifyPlan)]
     pub fn verify_plan(&self, plan: JsValue, key: &[u8]) -> JsResult {
-        to_js(
+        self.out(
             &self
                 .inner
-                .verify_plan(&json_arg(&plan, "plan")?, key)
+                .verify_plan(&self.json(&plan, "plan")?, key)
                 .map_err(fail)?,
         )
     }
@@ -274,4 +362,62 @@ fn json_arg(v: &JsValue, name: &str) -> Result<Value, JsValue> {
 #[wasm_bindgen]
 pub fn version() -> String {
     crate::VERSION.to_string()
+}
+
+/// The module's linear memory (`__memory().buffer.byteLength`), for `bench/`: not part of the
+/// public API (the JS facade does not expose it).
+#[wasm_bindgen(js_name = __memory)]
+pub fn memory() -> JsValue {
+    wasm_bindgen::memory()
+}
+
+// Bench hooks (`bench/`, not exposed by the JS facade): the core calls looped inside Wasm with no
+// boundary crossing per call, so that their time compares with the native bench
+// (`benches/engine.rs`) to give the Wasm/native ratio of the Rust code itself.
+#[wasm_bindgen(js_class = WasmEngine)]
+impl WasmEngine {
+    /// `evaluate(targets[pairs[2i]], {user: pairs[2i+1], now})` for every pair; the passing count.
+    #[wasm_bindgen(js_name = __benchEvaluate)]
+    pub fn bench_evaluate(&self, targets: Vec<String>, pairs: &[u32], now: f64) -> u32 {
+        let mut passing = 0;
+        for pair in pairs.chunks_exact(2) {
+            let Some(target) = targets.get(pair[0] as usize) else {
+                continue;
+            };
+            let req = Request {
+                user: UserSpec::Pk(pair[1] as i64),
+                ..Request::at(now as i64)
+            };
+            if let Ok(r) = self.inner.evaluate(target, &req, false) {
+                passing += r.passing as u32;
+            }
+        }
+        passing
+    }
+
+    /// `plan(flow_slug, {user: pk, now})` `n` times; how many succeeded.
+    #[wasm_bindgen(js_name = __benchPlan)]
+    pub fn bench_plan(&self, flow_slug: &str, pk: f64, now: f64, n: u32) -> u32 {
+        let req = Request {
+            user: UserSpec::Pk(pk as i64),
+            ..Request::at(now as i64)
+        };
+        let options = Value::Object(Default::default());
+        (0..n)
+            .filter(|_| self.inner.plan(flow_slug, &req, &options).is_ok())
+            .count() as u32
+    }
+
+    /// `next(plan, {user: pk, now})` `n` times on the same plan; how many succeeded.
+    #[wasm_bindgen(js_name = __benchNext)]
+    pub fn bench_next(&self, plan: JsValue, pk: f64, now: f64, n: u32) -> Result<u32, JsValue> {
+        let plan = self.json(&plan, "plan")?;
+        let req = Request {
+            user: UserSpec::Pk(pk as i64),
+            ..Request::at(now as i64)
+        };
+        Ok((0..n)
+            .filter(|_| self.inner.next(&plan, &req).is_ok())
+            .count() as u32)
+    }
 }
