@@ -56,9 +56,41 @@ function createApi(raw, isReady = () => true) {
     try {
       return JSON.stringify(snapshot);
     } catch (e) {
+      if (e instanceof RangeError) {
+        // JSON.stringify ran out of stack: far deeper than any max_depth the engine accepts.
+        const detail = 'the snapshot object is nested too deeply to serialise';
+        throw new FlowgateError('limit_exceeded', `limit 'max_depth' exceeded: ${detail}`,
+          [{ path: 'max_depth', message: detail }]);
+      }
       throw new FlowgateError('invalid_snapshot', `the snapshot cannot be serialised: ${e.message}`,
         [{ path: '', message: String(e.message) }]);
     }
+  }
+
+  // src/limits.rs `Limits::default().max_snapshot_bytes`: the Rust check comes after the text
+  // has been copied into Wasm memory, which never shrinks; this one comes before.
+  const DEFAULT_MAX_SNAPSHOT_BYTES = 32 * 1024 * 1024;
+  const hasOwn = Object.prototype.hasOwnProperty;
+
+  /** The snapshot byte limit the engine will apply, or undefined when the override is not a
+   *  valid number (the engine then reports the bad option itself). */
+  function maxSnapshotBytes(options) {
+    const limits = options !== null && typeof options === 'object' ? options.limits : undefined;
+    if (limits === undefined || limits === null) return DEFAULT_MAX_SNAPSHOT_BYTES;
+    if (typeof limits !== 'object') return undefined;
+    const given = hasOwn.call(limits, 'max_snapshot_bytes') ? limits.max_snapshot_bytes
+      : hasOwn.call(limits, 'maxSnapshotBytes') ? limits.maxSnapshotBytes : DEFAULT_MAX_SNAPSHOT_BYTES;
+    return Number.isSafeInteger(given) && given >= 0 ? given : undefined;
+  }
+
+  /** Refuses a snapshot that is over the byte limit before it crosses into Wasm. A string's
+   *  UTF-8 length is at least its UTF-16 length, so `length > limit` never refuses one that fits. */
+  function checkSnapshotSize(size, options, exact) {
+    const limit = maxSnapshotBytes(options);
+    if (limit === undefined || size <= limit) return;
+    const detail = `the snapshot is ${exact ? '' : 'at least '}${size} bytes, the limit is ${limit}`;
+    throw new FlowgateError('limit_exceeded', `limit 'max_snapshot_bytes' exceeded: ${detail}`,
+      [{ path: 'max_snapshot_bytes', message: detail }]);
   }
 
   class Engine {
@@ -66,7 +98,9 @@ function createApi(raw, isReady = () => true) {
 
     constructor(snapshot, options) {
       const WasmEngine = wasm().WasmEngine;
+      if (snapshot instanceof Uint8Array) checkSnapshotSize(snapshot.length, options, true);
       const text = snapshotText(snapshot);
+      checkSnapshotSize(text.length, options, false);
       try {
         this.#inner = new WasmEngine(text, options);
       } catch (e) {

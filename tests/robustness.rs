@@ -201,6 +201,10 @@ fn mutated_snapshots_never_panic_and_load_all_or_nothing() {
             }
         }
     }
+    println!(
+        "mutated_snapshots: {} cases ({loaded} loaded, {rejected} rejected)",
+        loaded + rejected
+    );
     assert!(
         loaded > 0 && rejected > 0,
         "loaded {loaded}, rejected {rejected}"
@@ -218,6 +222,7 @@ fn random_requests_never_panic() {
             let _ = engine.evaluate("t1", &req, true);
         }
     }
+    println!("random_requests: {} cases", cases());
 }
 
 #[test]

@@ -10,7 +10,7 @@
 use crate::engine::lookup::{FxHasher, same};
 use js_sys::{Array, JsString, Object};
 use serde::ser::{self, Serialize};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -87,6 +87,17 @@ fn object() -> PlainObject {
     Object::new().unchecked_into()
 }
 
+/// `Object.defineProperty(obj, key, {value, writable, enumerable, configurable: true})`: an own
+/// data property whatever the key (a plain store of `__proto__` would set the prototype).
+fn define_own(obj: &PlainObject, key: &JsValue, value: &JsValue) {
+    let descriptor = object();
+    descriptor.set(&JsValue::from_str("value"), value);
+    for flag in ["writable", "enumerable", "configurable"] {
+        descriptor.set(&JsValue::from_str(flag), &JsValue::TRUE);
+    }
+    Object::define_property(obj, key, descriptor.unchecked_ref());
+}
+
 /// A serialization failure; displayed as `String(new Error(message))` is, like
 /// serde-wasm-bindgen's errors.
 #[derive(Debug)]
@@ -112,11 +123,22 @@ type Result<T = JsValue> = std::result::Result<T, Error>;
 #[derive(Clone, Copy)]
 pub struct Serializer<'c> {
     strings: Option<&'c StringCache>,
+    /// Set while serializing a map key: records whether the key is one that a plain store
+    /// (`obj[key] = v`) would not turn into an own data property (see `RESERVED_KEYS`).
+    key_probe: Option<&'c Cell<bool>>,
 }
+
+/// Keys a plain store treats specially, or that hosts commonly guard against: `__proto__`
+/// would set the object's prototype (a client-supplied plan context could then make its
+/// `context` inherit attacker-chosen properties). These are defined as own data properties.
+const RESERVED_KEYS: [&str; 3] = ["__proto__", "constructor", "prototype"];
 
 impl<'c> Serializer<'c> {
     pub fn new(strings: Option<&'c StringCache>) -> Self {
-        Serializer { strings }
+        Serializer {
+            strings,
+            key_probe: None,
+        }
     }
 
     fn string(&self, s: &str) -> JsValue {
@@ -218,6 +240,9 @@ impl<'c> ser::Serializer for Serializer<'c> {
         Ok(JsString::from(v).into())
     }
     fn serialize_str(self, v: &str) -> Result {
+        if let Some(probe) = self.key_probe {
+            probe.set(RESERVED_KEYS.contains(&v));
+        }
         Ok(self.string(v))
     }
     fn serialize_bytes(self, v: &[u8]) -> Result {
@@ -291,6 +316,7 @@ impl<'c> ser::Serializer for Serializer<'c> {
             ser: self,
             target: object(),
             next_key: None,
+            reserved: false,
         })
     }
     fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<ObjectSer<'c>> {
@@ -358,13 +384,20 @@ pub struct MapSer<'c> {
     ser: Serializer<'c>,
     target: PlainObject,
     next_key: Option<JsValue>,
+    /// The pending key is one of `RESERVED_KEYS`.
+    reserved: bool,
 }
 
 impl ser::SerializeMap for MapSer<'_> {
     type Ok = JsValue;
     type Error = Error;
     fn serialize_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result<()> {
-        let key = key.serialize(self.ser)?;
+        let probe = Cell::new(false);
+        let key = key.serialize(Serializer {
+            strings: self.ser.strings,
+            key_probe: Some(&probe),
+        })?;
+        self.reserved = probe.get();
         if !key.is_string() {
             return Err(ser::Error::custom(
                 "Map key is not a string and cannot be an object key",
@@ -377,7 +410,12 @@ impl ser::SerializeMap for MapSer<'_> {
         let Some(key) = self.next_key.take() else {
             return Err(ser::Error::custom("a map value came without its key"));
         };
-        self.target.set(&key, &value.serialize(self.ser)?);
+        let value = value.serialize(self.ser)?;
+        if self.reserved {
+            define_own(&self.target, &key, &value);
+        } else {
+            self.target.set(&key, &value);
+        }
         Ok(())
     }
     fn end(self) -> Result {
