@@ -596,17 +596,7 @@ pub fn fold(v: V<'_>) -> V<'_> {
     }
 }
 
-/// Python truthiness of a JSON value (`bool(x)`).
-pub fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(o) => !o.is_empty(),
-    }
-}
+pub use crate::json::truthy;
 
 #[cfg(test)]
 mod tests {
