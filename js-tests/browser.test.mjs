@@ -123,3 +123,44 @@ try {
   assert.equal(readFileSync(join(www, 'bundle', out.find(([f]) => f.endsWith('.wasm'))[0].split('/').pop())).length,
     statSync(join(pkgDir, 'flowgate_wasm_bg.wasm')).size);
 });
+
+// Blueprint import needs the blueprint module (the core plus the importer): a page that does not
+// import blueprints never fetches it; one that asks first fetches only it.
+const BLUEPRINT_YAML = 'version: 1\nentries:\n  - model: authentik_core.user\n    identifiers: {username: ann}\n';
+async function loadCounting(url) {
+  const page = await browser.newPage();
+  const wasm = [];
+  page.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(r.url().split('/').pop()); });
+  await page.goto(url);
+  await page.waitForFunction(() => window.__result !== undefined || window.__error !== undefined, null, { timeout: 20000 });
+  assert.equal(await page.evaluate(() => window.__error), undefined);
+  return { page, wasm, result: await page.evaluate(() => window.__result) };
+}
+
+test('init({ blueprint: true }) first: the blueprint module alone serves everything', { skip }, async () => {
+  writeFileSync(join(www, 'blueprint-first.html'), html(`import init, { Engine, FlowgateError, version, blueprintsToSnapshot } from 'flowgate';
+    await init({ blueprint: true });
+    const imported = blueprintsToSnapshot(${JSON.stringify(BLUEPRINT_YAML)}).snapshot.users.map((u) => u.username);
+    ${PROBE}
+    window.__result.imported = imported;`));
+  const { page, wasm, result } = await loadCounting(`${base}/blueprint-first.html`);
+  assert.deepEqual(result, { ...EXPECTED, imported: ['ann'] });
+  assert.deepEqual(wasm, ['flowgate_blueprint_bg.wasm']);
+  await page.close();
+});
+
+test('after init(), blueprintsToSnapshot asks for the blueprint module; init({ blueprint: true }) adds it', { skip }, async () => {
+  writeFileSync(join(www, 'blueprint-later.html'), html(`import init, { Engine, blueprintsToSnapshot } from 'flowgate';
+    await init();
+    const engine = new Engine({ users: [{ pk: 1, username: 'x' }] });
+    let before;
+    try { blueprintsToSnapshot(${JSON.stringify(BLUEPRINT_YAML)}); } catch (e) { before = e.message; }
+    await init({ blueprint: true });
+    const after = blueprintsToSnapshot(${JSON.stringify(BLUEPRINT_YAML)}).snapshot.users[0].username;
+    window.__result = { before, after, users: engine.stats.users };`));
+  const { page, wasm, result } = await loadCounting(`${base}/blueprint-later.html`);
+  assert.match(result.before, /needs the blueprint module.*await init\(\{ blueprint: true \}\)/);
+  assert.deepEqual([result.after, result.users], ['ann', 1]);
+  assert.deepEqual(wasm, ['flowgate_wasm_bg.wasm', 'flowgate_blueprint_bg.wasm']);
+  await page.close();
+});

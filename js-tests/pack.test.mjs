@@ -19,11 +19,11 @@ function run(cmd, args, opts = {}) {
 const npm = (args, cwd) => run('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd });
 
 let packed;
-test('npm pack ships exactly the listed files, the .wasm once', (t) => {
+test('npm pack ships exactly the listed files, each .wasm module once', (t) => {
   [packed] = JSON.parse(npm(['pack', pkgDir, '--pack-destination', dir, '--json'], dir));
   const files = packed.files.map((f) => f.path).sort();
   assert.deepEqual(files, [...pkgJson.files.filter((f) => f !== 'README.md' || files.includes(f)), 'package.json'].sort());
-  assert.equal(files.filter((f) => f.endsWith('.wasm')).length, 1);
+  assert.deepEqual(files.filter((f) => f.endsWith('.wasm')), ['flowgate_blueprint_bg.wasm', 'flowgate_wasm_bg.wasm']);
   t.diagnostic(`${packed.filename}: ${packed.files.length} files, tarball ${packed.size} B, unpacked ${packed.unpackedSize} B`);
 });
 
@@ -50,6 +50,11 @@ test('the tarball installs offline and loads through the package name', () => {
     initSync({ module: readFileSync(createRequire(import.meta.url).resolve('flowgate/flowgate.wasm')) });
     console.log(${decide})`], { cwd: app });
   assert.equal(web, 'true\n');
+  // Blueprint import from the installed package: Node loads the blueprint module on first use.
+  const yaml = 'version: 1\nentries:\n  - model: authentik_core.user\n    identifiers: {username: bo}\n';
+  const imported = run(process.execPath, ['-e', `const { blueprintsToSnapshot } = require('flowgate');
+    console.log(blueprintsToSnapshot([${JSON.stringify(yaml)}]).snapshot.users[0].username)`], { cwd: app });
+  assert.equal(imported, 'bo\n');
 });
 
 test('conformance vectors pass against the installed package',

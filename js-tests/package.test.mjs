@@ -53,17 +53,22 @@ test('the web entry runs in Node from the package\'s .wasm (initSync with bytes 
   assert.throws(() => e.evaluate('app:none'), (err) => err instanceof web.FlowgateError && err.code === 'not_found');
 });
 
-test('every export target exists; the .wasm is shipped once', () => {
+test('every export target exists; each .wasm module is shipped once', () => {
   const targets = [];
   const walk = (v) => (typeof v === 'string' ? targets.push(v) : Object.values(v).forEach(walk));
   walk(pkgJson.exports);
   for (const t of [...targets, pkgJson.main, pkgJson.types, pkgJson.browser]) assert.ok(existsSync(join(pkgDir, t)), t);
   assert.deepEqual(Object.keys(pkgJson.exports['.']), ['types', 'workerd', 'worker', 'browser', 'node', 'default']);
-  assert.deepEqual(readdirSync(pkgDir).filter((f) => f.endsWith('.wasm')), ['flowgate_wasm_bg.wasm']);
-  // Both glues load that one file.
-  assert.match(readFileSync(join(pkgDir, 'flowgate_wasm.cjs'), 'utf8'), /\$\{__dirname\}\/flowgate_wasm_bg\.wasm/);
-  assert.match(readFileSync(join(pkgDir, 'flowgate_wasm.js'), 'utf8'), /new URL\('flowgate_wasm_bg\.wasm', import\.meta\.url\)/);
+  // Two modules (the core, and the core plus blueprint import), each once for every target.
+  assert.deepEqual(readdirSync(pkgDir).filter((f) => f.endsWith('.wasm')).sort(),
+    ['flowgate_blueprint_bg.wasm', 'flowgate_wasm_bg.wasm']);
+  for (const name of ['flowgate_wasm', 'flowgate_blueprint']) {
+    // Both glues of a module load the same file.
+    assert.match(readFileSync(join(pkgDir, `${name}.cjs`), 'utf8'), new RegExp(`\\$\\{__dirname\\}/${name}_bg\\.wasm`));
+    assert.match(readFileSync(join(pkgDir, `${name}.js`), 'utf8'), new RegExp(`new URL\\('${name}_bg\\.wasm', import\\.meta\\.url\\)`));
+  }
   assert.match(readFileSync(join(pkgDir, 'worker.js'), 'utf8'), /from '\.\/flowgate_wasm_bg\.wasm'/);
+  assert.equal(pkgJson.exports['./blueprint.wasm'], './flowgate_blueprint_bg.wasm');
 });
 
 test('the ES facade is js/api.cjs, and the version is the crate\'s', () => {

@@ -345,8 +345,12 @@ test('loads a blueprint, downloads the snapshot, opens a snapshot file', { skip 
     '  - {model: authentik_policies.policybinding, identifiers: {order: 0, target: !KeyOf app, group: !KeyOf testers}}',
     '',
   ].join('\n');
+  // The blueprint module is fetched when the first blueprint is opened, not with the page.
+  const blueprintWasm = () => requests.filter((r) => r.url.endsWith('/flowgate-blueprint.wasm')).length;
+  assert.equal(blueprintWasm(), 0);
   await page.setInputFiles('#open-blueprint', { name: 'test.yaml', mimeType: 'text/yaml', buffer: Buffer.from(blueprint) });
   await page.waitForFunction(() => /Converted test\.yaml/.test(document.querySelector('#status').textContent));
+  assert.equal(blueprintWasm(), 1);
   assert.match(await page.textContent('#status'), /Converted test\.yaml with blueprintsToSnapshot\(\)/);
   assert.match(await page.textContent('#snapshot-state'), /✓ valid\s+0 users · 1 groups · 0 policies · 1 bindings/);
   assert.deepEqual(await page.$$eval('#apps-other li.app', (els) => els.map((e) => e.dataset.slug)), ['test-app']);

@@ -5,18 +5,13 @@
 // that the browser and worker entries import, so every entry shares this code.
 
 /**
- * @param raw the wasm-bindgen glue of any target (its exports are only touched once ready).
- * @param isReady entries whose Wasm loads asynchronously (browsers) pass a check so that a call
- *   before `init()` fails with a clear message instead of a TypeError deep in the glue.
+ * @param wasm returns the wasm-bindgen glue that new Engines run on (any target; browsers pass a
+ *   function that throws a clear Error before `init()`, instead of a TypeError deep in the glue).
+ * @param blueprintWasm returns a glue that has `blueprintsToSnapshot`: the core module has not,
+ *   the blueprint module (the core plus the importer) and the python build have; entries load it
+ *   on demand where they can and otherwise throw a clear Error (docs/packaging.md).
  */
-function createApi(raw, isReady = () => true) {
-  function wasm() {
-    if (!isReady()) {
-      throw new Error('flowgate is not initialised: call `await init()` (or `initSync({ module })`) first');
-    }
-    return raw;
-  }
-
+function createApi(wasm, blueprintWasm = wasm) {
   class FlowgateError extends Error {
     constructor(code, message, errors) {
       super(message);
@@ -204,7 +199,8 @@ function createApi(raw, isReady = () => true) {
       throw new FlowgateError('invalid_request', 'blueprintsToSnapshot expects an array of YAML strings',
         [{ path: 'yaml', message: 'expected an array of strings' }]);
     }
-    try { return wasm().blueprintsToSnapshot(texts, options); } catch (e) { rethrow(e); }
+    const glue = blueprintWasm();
+    try { return glue.blueprintsToSnapshot(texts, options); } catch (e) { rethrow(e); }
   }
 
   let version;

@@ -584,16 +584,37 @@ export function blueprintsToSnapshot(
 export const version: string;
 
 // ---------------------------------------------------------------------------------------------
-// Loading. Node (require and import) and workerd load the Wasm synchronously on import, so there
-// init() resolves at once and initSync() does nothing; browsers must `await init()` first (or call
-// initSync with the compiled module) before any other call.
+// Loading. Node (require and import) and workerd load the core Wasm synchronously on import, so
+// there init() resolves at once; browsers must `await init()` first (or call initSync with the
+// compiled module) before any other call.
+// blueprintsToSnapshot runs in the blueprint module (the core plus blueprint import, a separate
+// file that only hosts importing blueprints load): Node loads it on the first call; browsers
+// `await init({ blueprint: true })`; workers `initSync({ blueprint: <the imported .wasm> })`.
 
-/** Where the browser entry finds the Wasm: default `flowgate_wasm_bg.wasm` beside the glue. */
+/** Where the browser entry finds a Wasm module: default beside the glue (import.meta.url). */
 export type InitInput =
   | string | URL | globalThis.Request | globalThis.Response | BufferSource | WebAssembly.Module;
 
+export interface InitOptions {
+  /** The core module (default `flowgate_wasm_bg.wasm` beside the package's files). */
+  module_or_path?: InitInput | Promise<InitInput>;
+  /**
+   * Also load the blueprint module: `true` for `flowgate_blueprint_bg.wasm` beside the package's
+   * files, or where it is. When it is the first module loaded it serves everything and the core
+   * module is not fetched at all.
+   */
+  blueprint?: boolean | InitInput | Promise<InitInput>;
+}
+
+export interface InitSyncOptions {
+  /** The core module, compiled or as bytes. */
+  module?: BufferSource | WebAssembly.Module;
+  /** The blueprint module, compiled or as bytes (`import … from 'flowgate/blueprint.wasm'`). */
+  blueprint?: BufferSource | WebAssembly.Module;
+}
+
 /** Loads the Wasm (fetch + streaming compile in browsers). Safe to call more than once. */
-export function init(input?: InitInput | Promise<InitInput> | { module_or_path: InitInput | Promise<InitInput> }): Promise<void>;
-/** Loads the Wasm synchronously from a compiled module or its bytes. Safe to call more than once. */
-export function initSync(input: { module: BufferSource | WebAssembly.Module } | BufferSource | WebAssembly.Module): void;
+export function init(input?: InitInput | Promise<InitInput> | InitOptions): Promise<void>;
+/** Loads the Wasm synchronously from compiled modules or their bytes. Safe to call more than once. */
+export function initSync(input?: InitSyncOptions | BufferSource | WebAssembly.Module): void;
 export default init;

@@ -4,7 +4,8 @@
 # — cargo (wasm32, release profile) → wasm-bindgen web + nodejs (one .wasm) → wasm-opt -Oz from
 # npm binaryen 132 → scripts/package.mjs with the same JS facade from js/ — but with its own
 # cargo target dir (target/python), so that it never overwrites the core build's .wasm, and the
-# package named `flowgate-python`. WASM_OPT=0 skips wasm-opt (about a minute on this module).
+# package named `flowgate-python`; its one module also imports blueprints (the feature `python`
+# includes `blueprint`), so it has no separate blueprint module. WASM_OPT=0 skips wasm-opt (about a minute on this module).
 # MONTY_OPT_LEVEL=s (or 1/2/3) compiles the interpreter for speed instead of size: measured on
 # 2026-11-23, "s" made expression calls about 1.7x faster for about +130 KB gzip.
 # The module links with an 8 MiB stack (Rust's wasm default is 1 MiB): monty's parser and value

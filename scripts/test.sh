@@ -11,12 +11,13 @@ t0=$SECONDS; step() { echo "== [$((SECONDS - t0))s] $*"; }
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
-step "cargo clippy (native and wasm32)"
-cargo clippy --quiet --all-targets -- -D warnings
+step "cargo clippy (native; wasm32: core, blueprint and python modules)"
+cargo clippy --quiet --all-targets --features blueprint -- -D warnings
 cargo clippy --quiet --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --quiet --target wasm32-unknown-unknown --features blueprint -- -D warnings
 cargo clippy --quiet --target wasm32-unknown-unknown --features python -- -D warnings
 step "cargo test"
-cargo test --quiet 2>&1 | grep -v '^$'
+cargo test --quiet --features blueprint 2>&1 | grep -v '^$'
 step "cargo test --features python (expression policies)"
 cargo test --quiet --features python --lib policy::expression 2>&1 | grep -v '^$'
 step "build the npm package (scripts/build.sh)"

@@ -21,6 +21,7 @@ pub mod policy;
 pub mod python;
 pub mod request;
 pub mod snapshot;
+pub mod sort;
 pub mod time;
 
 #[cfg(target_arch = "wasm32")]

@@ -51,6 +51,29 @@ pub fn write_str_repr(out: &mut String, s: &str, ascii: bool) {
     out.push(quote);
 }
 
+/// The shortest digits that round-trip `f` (finite, non-zero) and the decimal exponent of the
+/// first one: `1234.5` → `("12345", 3)`. zmij prints the shortest digits in its own layout
+/// (`1234.5`, `1e16`, `1e-7`), so the digits and the point are read back from its text.
+fn shortest_digits(f: f64) -> (bool, String, i32) {
+    let mut buffer = zmij::Buffer::new();
+    let text = buffer.format_finite(f);
+    let (neg, text) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (mantissa, exp) = text.split_once(['e', 'E']).unwrap_or((text, "0"));
+    let exp: i32 = exp.trim_start_matches('+').parse().unwrap_or(0);
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    // Position of the decimal point in `int + frac`, moved by the exponent.
+    let mut point = int.len() as i32 + exp;
+    let all = format!("{int}{frac}");
+    let trimmed = all.trim_start_matches('0');
+    point -= (all.len() - trimmed.len()) as i32;
+    let digits = trimmed.trim_end_matches('0');
+    let digits = if digits.is_empty() { "0" } else { digits };
+    (neg, digits.to_string(), point - 1)
+}
+
 /// Python `repr()` of a float (shortest round-trip digits, `1e+16` style exponents).
 pub fn float_repr(f: f64) -> String {
     if f.is_nan() {
@@ -62,11 +85,7 @@ pub fn float_repr(f: f64) -> String {
     if f == 0.0 {
         return if f.is_sign_negative() { "-0.0" } else { "0.0" }.into();
     }
-    let sci = format!("{f:e}");
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let neg = mantissa.starts_with('-');
-    let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
+    let (neg, digits, exp) = shortest_digits(f);
     let sign = if neg { "-" } else { "" };
     if (-4..16).contains(&exp) {
         let point = exp + 1;
@@ -109,5 +128,69 @@ mod tests {
         assert_eq!(float_repr(1e-5), "1e-05");
         assert_eq!(float_repr(-0.0), "-0.0");
         assert_eq!(float_repr(3.0), "3.0");
+    }
+
+    /// zmij's shortest digits are core's `{:e}` digits, read back correctly, for every kind of
+    /// float: random bit patterns, subnormals, extremes, integers and short decimals.
+    #[test]
+    #[allow(clippy::excessive_precision)] // the exact ties below are the point
+    fn shortest_digits_agree_with_core_formatting() {
+        let reference = |f: f64| {
+            let sci = format!("{f:e}");
+            let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+            let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
+            (f < 0.0, digits, exp.parse::<i32>().unwrap_or(0))
+        };
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut cases = vec![
+            f64::MAX,
+            f64::MIN,
+            f64::MIN_POSITIVE,
+            5e-324,
+            1e16,
+            1e15,
+            123456789012345680.0,
+            0.1,
+            0.3,
+            1.5,
+            100.0,
+            1e-7,
+            2.5e-5,
+            9007199254740993.0,
+            -42.0,
+        ];
+        for _ in 0..100_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            cases.push(f64::from_bits(seed));
+            cases.push((seed % 1_000_000) as f64 / 1000.0);
+        }
+        for f in cases.into_iter().filter(|f| f.is_finite() && *f != 0.0) {
+            let (neg, digits, exp) = shortest_digits(f);
+            let (core_neg, core_digits, core_exp) = reference(f);
+            assert_eq!(
+                (neg, digits.len(), exp),
+                (core_neg, core_digits.len(), core_exp),
+                "{f:e}"
+            );
+            // Same digits, except where the exact value lies halfway between two candidates:
+            // core rounds the tie up, Python (and zmij) to even, e.g. 662936471232937.25.
+            if digits != core_digits {
+                let last = |d: &str| d.bytes().last().map_or(0, |b| b - b'0');
+                assert!(
+                    last(&core_digits) % 2 == 1 && last(&digits) + 1 == last(&core_digits),
+                    "{f:e}"
+                );
+            }
+            let back: f64 = format!("{}0.{digits}e{}", if neg { "-" } else { "" }, exp + 1)
+                .parse()
+                .unwrap_or(f64::NAN);
+            assert_eq!(back, f, "{f:e}");
+        }
+        // Checked against CPython 3.11 `repr`.
+        assert_eq!(float_repr(662936471232937.25), "662936471232937.2");
+        assert_eq!(float_repr(-26829767983277.3125), "-26829767983277.312");
+        assert_eq!(float_repr(233115890514796.125), "233115890514796.12");
     }
 }

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // Builds the playground into www/dist/: the page's JS (esbuild; mermaid and lz-string bundled
-// from node_modules, mermaid split into lazily loaded chunks), its CSS, the flowgate Wasm module
-// and the sample snapshot. Nothing is fetched from the network, at build time or at run time.
+// from node_modules, mermaid split into lazily loaded chunks), its CSS, the flowgate Wasm modules
+// (the core, and the blueprint module fetched when a blueprint is opened) and the sample snapshot. Nothing is fetched from the network, at build time or at run time.
 //
 //   node www/build.mjs [--pkg <dir>]     (default: pkg/, or $FLOWGATE_PKG)
 //
 // flowgate comes from the built npm package's browser entry (<pkg>/browser.js, which wraps the
-// shared facade js/api.cjs, and its one .wasm): run scripts/build.sh first.
+// shared facade js/api.cjs, and its .wasm modules): run scripts/build.sh first.
 import { build } from 'esbuild';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -23,10 +23,11 @@ const pkg = resolve(root, pkgArg ?? 'pkg');
 function flowgateSource() {
   const entry = join(pkg, 'browser.js');
   const wasm = join(pkg, 'flowgate_wasm_bg.wasm');
-  if (!existsSync(entry) || !existsSync(wasm)) {
-    throw new Error(`${relative(root, entry) || entry} or its .wasm is missing: build the package first (scripts/build.sh)`);
+  const blueprintWasm = join(pkg, 'flowgate_blueprint_bg.wasm');
+  if (![entry, wasm, blueprintWasm].every(existsSync)) {
+    throw new Error(`${relative(root, entry) || entry} or its .wasm modules are missing: build the package first (scripts/build.sh)`);
   }
-  return { entry, wasm, from: relative(root, entry) };
+  return { entry, wasm, blueprintWasm, from: relative(root, entry) };
 }
 
 const t0 = performance.now();
@@ -65,6 +66,7 @@ if (existsSync(cssOut)) {
   rmSync(cssOut);
 }
 copyFileSync(source.wasm, join(dist, 'flowgate.wasm'));
+copyFileSync(source.blueprintWasm, join(dist, 'flowgate-blueprint.wasm'));
 copyFileSync(join(root, 'examples/sample-snapshot.json'), join(dist, 'sample-snapshot.json'));
 
 // Sizes: what the first paint needs (page JS, CSS, Wasm) and what the diagram adds on demand.
@@ -79,3 +81,4 @@ console.log(`www/dist built in ${((performance.now() - t0) / 1000).toFixed(1)} s
 for (const [f, s] of initial) console.log(`  ${f.padEnd(15)} ${kb(s.raw).padStart(10)}  ${kb(s.gzip).padStart(9)} gzip`);
 const chunkGzip = chunks.reduce((n, f) => n + gzipSync(readFileSync(join(root, f)), { level: 9 }).length, 0);
 console.log(`  ${String(chunks.length).padStart(3)} lazy chunks (mermaid, loaded as needed): ${kb(chunkGzip)} gzip in all`);
+console.log(`  flowgate-blueprint.wasm (loaded on the first blueprint): ${kb(size('flowgate-blueprint.wasm').gzip)} gzip`);

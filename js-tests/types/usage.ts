@@ -141,7 +141,11 @@ const v: string = version;
 // Loading (no-ops where the entry is already loaded)
 await init();
 await init(new URL('https://cdn.example/flowgate.wasm'));
+// The blueprint module (the core plus blueprintsToSnapshot), by default or from elsewhere
+await init({ blueprint: true });
+await init({ module_or_path: '/flowgate.wasm', blueprint: new URL('https://cdn.example/blueprint.wasm') });
 initSync({ module: new Uint8Array(8) });
+initSync({ blueprint: new Uint8Array(8) });
 engine.free();
 
 // The answers are typed, not `any`

@@ -51,8 +51,8 @@ impl AccessIndex {
     pub fn build(snap: &Snapshot) -> AccessIndex {
         let apps = &snap.applications;
         let mut by_name: Vec<Id> = (0..apps.len() as Id).collect();
-        by_name.sort_by(|a, b| {
-            let (a, b) = (&apps[*a as usize], &apps[*b as usize]);
+        crate::sort::sort_ids_by(&mut by_name, &|a, b| {
+            let (a, b) = (&apps[a as usize], &apps[b as usize]);
             (a.name.as_str(), a.slug.as_str()).cmp(&(b.name.as_str(), b.slug.as_str()))
         });
         AccessIndex {

@@ -6,7 +6,9 @@
 //! * [`fields`] validates entry data per model, [`models`] knows the models;
 //! * [`emit`] writes the snapshot, which is then loaded once to be sure it is valid.
 //!
-//! Behind the `blueprint` cargo feature (on by default).
+//! Behind the `blueprint` cargo feature: in the blueprint module (the core plus this importer,
+//! loaded only by hosts that import blueprints, docs/packaging.md) and the python build, not in
+//! the core module.
 //!
 //! Decisions (where authentik's database-backed importer has no edge equivalent):
 //! * The files are applied in order to an empty instance; `!Find` sees the objects of earlier
@@ -94,7 +96,9 @@ pub fn blueprints_to_snapshot(texts: &[String], options: &Value) -> Result<Bluep
     let mut imp = importer::Importer::new(texts, &options);
     imp.run();
     // Document order: by file (a meta-applied file runs in the middle of another one).
-    imp.errors.sort_by_key(|e| file_of(&e.path));
+    crate::sort::sort_vec_by(&mut imp.errors, |a, b| {
+        file_of(&a.path).cmp(&file_of(&b.path))
+    });
     if !imp.errors.is_empty() {
         return Err(FlowgateError::with_errors(
             ErrorCode::InvalidBlueprint,
@@ -128,7 +132,9 @@ pub fn blueprints_to_snapshot(texts: &[String], options: &Value) -> Result<Bluep
     }
     let mut warnings: Vec<importer::Warning> =
         imp.warnings.into_iter().chain(emitted.warnings).collect();
-    warnings.sort_by_key(|w| (w.file, w.entry));
+    crate::sort::sort_vec_by(&mut warnings, |a, b| {
+        (a.file, a.entry).cmp(&(b.file, b.entry))
+    });
     let warnings = warnings
         .into_iter()
         .map(|w| BlueprintWarning {

@@ -186,7 +186,7 @@ impl Val {
         match self {
             Val::Dict(d) => {
                 let mut items: Vec<(&String, &Val)> = d.iter().map(|(k, v)| (k, v)).collect();
-                items.sort_by(|a, b| a.0.cmp(b.0));
+                crate::sort::sort_vec_by(&mut items, |a, b| a.0.cmp(b.0));
                 let parts: Vec<String> = items
                     .iter()
                     .map(|(k, v)| format!("{}:{}", str_repr(k), v.canonical()))

@@ -79,7 +79,8 @@ fn words(slug: &str) -> String {
         .map(|w| {
             let mut c = w.chars();
             match c.next() {
-                Some(first) => first.to_uppercase().chain(c).collect::<String>(),
+                // Component and model names are ASCII identifiers.
+                Some(first) => first.to_ascii_uppercase().to_string() + c.as_str(),
                 None => String::new(),
             }
         })
@@ -142,7 +143,7 @@ fn policy_bindings(index: &Index, targets: &[Id], now: Millis) -> HashMap<Id, Ve
     }
     for list in wanted.values_mut() {
         // Stable: equal orders keep snapshot order.
-        list.sort_by_key(|&b| index.bindings[b as usize].binding.order);
+        crate::sort::sort_ids_by_key(list, &|b| index.bindings[b as usize].binding.order);
     }
     wanted
 }

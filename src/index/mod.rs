@@ -10,6 +10,7 @@ use crate::error::PathError;
 use crate::json::Errors;
 use crate::policy::{self, CompiledPolicy};
 use crate::snapshot::{Binding, Mode, Snapshot, Subject};
+use crate::sort::{sort_ids_by, sort_ids_by_key};
 use crate::time::Millis;
 use std::collections::HashMap;
 
@@ -267,10 +268,10 @@ impl Index {
             ));
         }
         for list in &mut app_entitlements {
-            list.sort_by(|a, b| {
-                snap.entitlements[*a as usize]
+            sort_ids_by(list, &|a, b| {
+                snap.entitlements[a as usize]
                     .name
-                    .cmp(&snap.entitlements[*b as usize].name)
+                    .cmp(&snap.entitlements[b as usize].name)
             });
         }
 
@@ -352,7 +353,7 @@ impl Index {
             ));
         }
         for list in &mut flow_stage_bindings {
-            list.sort_by_key(|b| snap.flow_stage_bindings[*b as usize].order);
+            sort_ids_by_key(list, &|b| snap.flow_stage_bindings[b as usize].order);
         }
 
         for (i, t) in snap.targets.iter().enumerate() {
@@ -450,7 +451,7 @@ impl Index {
             });
         }
         for t in &mut targets {
-            t.bindings.sort_by_key(|b| snap.bindings[*b as usize].order);
+            sort_ids_by_key(&mut t.bindings, &|b| snap.bindings[b as usize].order);
         }
 
         let mut login_events: HashMap<i64, Vec<Id>> = HashMap::new();
@@ -461,8 +462,9 @@ impl Index {
         }
         for list in login_events.values_mut() {
             // Newest first; ties keep snapshot order.
-            list.sort_by_key(|e| {
-                std::cmp::Reverse(snap.events[*e as usize].created.unwrap_or(i64::MIN))
+            sort_ids_by_key(list, &|e| {
+                // Newest first: `!c` reverses the order of every i64; no date sorts as i64::MIN.
+                !snap.events[e as usize].created.unwrap_or(i64::MIN)
             });
         }
 

@@ -345,7 +345,9 @@ pub fn validate_conditional(actions: JsValue) -> JsResult {
     )?))
 }
 
-/// `texts`: blueprint YAML/JSON documents (the facade passes a string array).
+/// `texts`: blueprint YAML/JSON documents (the facade passes a string array). Only in modules
+/// built with the `blueprint` feature: the facade calls whichever loaded module has it.
+#[cfg(feature = "blueprint")]
 #[wasm_bindgen(js_name = blueprintsToSnapshot)]
 pub fn blueprints_to_snapshot(texts: Vec<String>, options: JsValue) -> JsResult {
     to_js(

@@ -10,6 +10,8 @@ import { renderDiagram } from './diagram.mjs';
 
 const { Engine } = flowgate;
 const WASM_URL = new URL('./flowgate.wasm', import.meta.url);
+// The blueprint module (the core plus blueprintsToSnapshot): fetched on the first blueprint only.
+const BLUEPRINT_WASM_URL = new URL('./flowgate-blueprint.wasm', import.meta.url);
 const SAMPLE_URL = new URL('./sample-snapshot.json', import.meta.url);
 
 const DEFAULTS = {
@@ -423,6 +425,7 @@ $('#open-blueprint').addEventListener('change', async (e) => {
   const names = files.map((f) => f.name).join(', ');
   let result;
   try {
+    await init({ blueprint: BLUEPRINT_WASM_URL });
     result = flowgate.blueprintsToSnapshot(texts);
   } catch (err) {
     say(`Could not convert ${names}: ${err.code ? `${err.code}: ` : ''}${err.message}`, { error: true });
