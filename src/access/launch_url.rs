@@ -3,15 +3,16 @@
 //! formatting error. The template is parsed once at load; rendering only looks up user fields.
 //!
 //! Supported: `%%`, `%(key)s`, `%(key)r`, `%(key)a`, `%(key)d` / `i` / `u`, `%(key)x` / `X` /
-//! `o` with Python's flags, width and precision. Differences, all leaving the raw URL:
-//! positional specs (`%s` with no key: Python would print the whole serialized user dict),
-//! `*` widths, float and `%c` conversions, and serializer fields flowgate does not know (`uid`,
-//! `uuid`, `avatar`, `groups_obj`, `roles`, `roles_obj`, `last_updated`).
+//! `o` with Python's flags, width and precision (`crate::python::percent`, shared with
+//! blueprint `!Format`). Differences, all leaving the raw URL: positional specs (`%s` with no
+//! key: Python would print the whole serialized user dict), float and `%c` conversions, and
+//! serializer fields flowgate does not know (`uid`, `uuid`, `avatar`, `groups_obj`, `roles`,
+//! `roles_obj`, `last_updated`). `*` widths fail as in Python (a dict gives no ints).
 
-use crate::python::{float_repr as py_float, write_str_repr};
+use crate::python::percent::{self, Spec};
 use crate::snapshot::User;
 use crate::time::{Millis, civil_from_days};
-use serde_json::{Map, Number, Value};
+use serde_json::{Number, Value};
 use std::fmt::Write;
 
 /// A parsed launch URL.
@@ -26,18 +27,6 @@ pub struct LaunchUrl {
 enum Piece {
     Text(String),
     Field { key: String, spec: Spec },
-}
-
-#[derive(Debug, Clone, Copy, Default)]
-struct Spec {
-    left: bool,
-    zero: bool,
-    plus: bool,
-    space: bool,
-    alt: bool,
-    width: usize,
-    precision: Option<usize>,
-    conv: char,
 }
 
 impl LaunchUrl {
@@ -71,8 +60,9 @@ impl LaunchUrl {
                     let Some(value) = user_field(user, is_superuser, key) else {
                         return self.raw.clone();
                     };
-                    if format_value(&mut out, &value, spec).is_none() {
-                        return self.raw.clone();
+                    match percent::convert(spec, &value) {
+                        Ok(Some(text)) => out.push_str(&text),
+                        _ => return self.raw.clone(),
                     }
                 }
             }
@@ -84,22 +74,25 @@ impl LaunchUrl {
 /// Parses a Python %-format string; None on anything Python would reject (or flowgate does
 /// not support, see the module comment).
 fn parse(s: &str) -> Option<Vec<Piece>> {
+    let chars: Vec<char> = s.chars().collect();
     let mut pieces = Vec::new();
     let mut text = String::new();
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
+    let mut i = 0;
+    while let Some(&c) = chars.get(i) {
+        i += 1;
         if c != '%' {
             text.push(c);
             continue;
         }
         let mut key = None;
-        if chars.peek() == Some(&'(') {
-            chars.next();
+        if chars.get(i) == Some(&'(') {
+            i += 1;
             // Python counts nested parentheses inside the key.
             let mut depth = 1;
             let mut k = String::new();
             loop {
-                let c = chars.next()?; // "incomplete format key"
+                let c = *chars.get(i)?; // "incomplete format key"
+                i += 1;
                 match c {
                     '(' => depth += 1,
                     ')' => {
@@ -114,35 +107,18 @@ fn parse(s: &str) -> Option<Vec<Piece>> {
             }
             key = Some(k);
         }
-        let mut spec = Spec::default();
-        while let Some(&f) = chars.peek() {
-            match f {
-                '-' => spec.left = true,
-                '+' => spec.plus = true,
-                ' ' => spec.space = true,
-                '#' => spec.alt = true,
-                '0' => spec.zero = true,
-                _ => break,
-            }
-            chars.next();
-        }
-        spec.width = digits(&mut chars)?;
-        if chars.peek() == Some(&'.') {
-            chars.next();
-            spec.precision = Some(digits(&mut chars)?);
-        }
-        if matches!(chars.peek(), Some('h' | 'l' | 'L')) {
-            chars.next();
-        }
-        let conv = chars.next()?; // "incomplete format"
-        if conv == '%' {
+        // `*` takes an int from the arguments: a dict has none ("* wants int").
+        let spec = percent::read_spec(&chars, &mut i, &mut || Err("* wants int".into())).ok()?;
+        if spec.conv == '%' {
             text.push('%');
             continue;
         }
-        if !matches!(conv, 's' | 'r' | 'a' | 'd' | 'i' | 'u' | 'x' | 'X' | 'o') {
+        if !matches!(
+            spec.conv,
+            's' | 'r' | 'a' | 'd' | 'i' | 'u' | 'x' | 'X' | 'o'
+        ) {
             return None;
         }
-        spec.conv = conv;
         if !text.is_empty() {
             pieces.push(Piece::Text(std::mem::take(&mut text)));
         }
@@ -154,21 +130,6 @@ fn parse(s: &str) -> Option<Vec<Piece>> {
     Some(pieces)
 }
 
-/// Width or precision digits; `*` (taken from the arguments) is unsupported.
-fn digits(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<usize> {
-    if chars.peek() == Some(&'*') {
-        return None;
-    }
-    let mut n: usize = 0;
-    while let Some(d) = chars.peek().and_then(|c| c.to_digit(10)) {
-        n = n.checked_mul(10)?.checked_add(d as usize)?;
-        chars.next();
-    }
-    // Python rejects absurd widths ("width too big"); keep output bounded.
-    (n <= 4096).then_some(n)
-}
-
-/// The string fields of the serialized user, borrowed.
 fn plain_field<'u>(user: &'u User, key: &str) -> Option<&'u str> {
     Some(match key {
         "username" => &user.username,
@@ -222,148 +183,9 @@ fn drf_datetime(t: Millis) -> String {
     out
 }
 
-/// Appends one formatted value; None = Python would raise (e.g. `%d` of a string).
-fn format_value(out: &mut String, v: &Value, spec: &Spec) -> Option<()> {
-    let body = match spec.conv {
-        's' | 'r' | 'a' => {
-            let mut text = match spec.conv {
-                's' => py_str(v),
-                'r' => py_repr(v, false),
-                _ => py_repr(v, true),
-            };
-            if let Some(p) = spec.precision {
-                text = text.chars().take(p).collect();
-            }
-            return {
-                pad(out, &text, "", spec, false);
-                Some(())
-            };
-        }
-        _ => int_of(v)?,
-    };
-    let (sign, magnitude) = if body < 0 {
-        ("-", body.unsigned_abs())
-    } else if spec.plus {
-        ("+", body as u128)
-    } else if spec.space {
-        (" ", body as u128)
-    } else {
-        ("", body as u128)
-    };
-    let (mut digits, prefix) = match spec.conv {
-        'x' => (format!("{magnitude:x}"), "0x"),
-        'X' => (format!("{magnitude:X}"), "0X"),
-        'o' => (format!("{magnitude:o}"), "0o"),
-        _ => (magnitude.to_string(), ""),
-    };
-    if let Some(p) = spec.precision
-        && digits.len() < p
-    {
-        digits.insert_str(0, &"0".repeat(p - digits.len()));
-    }
-    let prefix = if spec.alt { prefix } else { "" };
-    pad(out, &digits, &format!("{sign}{prefix}"), spec, true);
-    Some(())
-}
-
-/// Python's padding: `-` pads right; `0` pads numbers with zeros after the sign.
-fn pad(out: &mut String, body: &str, sign: &str, spec: &Spec, numeric: bool) {
-    let len = sign.chars().count() + body.chars().count();
-    let fill = spec.width.saturating_sub(len);
-    if spec.left {
-        out.push_str(sign);
-        out.push_str(body);
-        out.extend(std::iter::repeat_n(' ', fill));
-    } else if spec.zero && numeric {
-        out.push_str(sign);
-        out.extend(std::iter::repeat_n('0', fill));
-        out.push_str(body);
-    } else {
-        out.extend(std::iter::repeat_n(' ', fill));
-        out.push_str(sign);
-        out.push_str(body);
-    }
-}
-
-/// `int(v)` as `%d` applies it: ints, bools and (truncated) floats; anything else raises.
-fn int_of(v: &Value) -> Option<i128> {
-    match v {
-        Value::Bool(b) => Some(*b as i128),
-        Value::Number(n) => n
-            .as_i64()
-            .map(i128::from)
-            .or_else(|| n.as_u64().map(i128::from))
-            .or_else(|| {
-                n.as_f64()
-                    .filter(|f| f.is_finite() && f.abs() < 1e30)
-                    .map(|f| f.trunc() as i128)
-            }),
-        _ => None,
-    }
-}
-
-/// Python's `str()` of a JSON-decoded value.
-pub fn py_str(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => py_repr(other, false),
-    }
-}
-
-/// Python's `repr()` (or `ascii()` when `ascii`) of a JSON-decoded value.
-pub fn py_repr(v: &Value, ascii: bool) -> String {
-    let mut out = String::new();
-    write_repr(&mut out, v, ascii);
-    out
-}
-
-fn write_repr(out: &mut String, v: &Value, ascii: bool) {
-    match v {
-        Value::Null => out.push_str("None"),
-        Value::Bool(true) => out.push_str("True"),
-        Value::Bool(false) => out.push_str("False"),
-        Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
-            (Some(i), _, _) => {
-                let _ = write!(out, "{i}");
-            }
-            (_, Some(u), _) => {
-                let _ = write!(out, "{u}");
-            }
-            (_, _, Some(f)) => out.push_str(&py_float(f)),
-            _ => out.push_str("nan"),
-        },
-        Value::String(s) => write_str_repr(out, s, ascii),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_repr(out, item, ascii);
-            }
-            out.push(']');
-        }
-        Value::Object(map) => write_dict_repr(out, map, ascii),
-    }
-}
-
-fn write_dict_repr(out: &mut String, map: &Map<String, Value>, ascii: bool) {
-    out.push('{');
-    for (i, (k, v)) in map.iter().enumerate() {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        write_str_repr(out, k, ascii);
-        out.push_str(": ");
-        write_repr(out, v, ascii);
-    }
-    out.push('}');
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     fn user() -> User {
         User {
@@ -420,19 +242,5 @@ mod tests {
     fn no_user_keeps_the_template() {
         let url = "https://%(username)s.example/";
         assert_eq!(LaunchUrl::parse(url).render(None), url);
-    }
-
-    #[test]
-    fn python_reprs() {
-        assert_eq!(
-            py_repr(&json!({"a": [1, 2.5, null, true]}), false),
-            "{'a': [1, 2.5, None, True]}"
-        );
-        assert_eq!(py_float(1.0), "1.0");
-        assert_eq!(py_float(1e16), "1e+16");
-        assert_eq!(py_float(0.0001), "0.0001");
-        assert_eq!(py_float(1e-5), "1e-05");
-        assert_eq!(py_float(-123.456), "-123.456");
-        assert_eq!(py_repr(&json!("é"), true), "'\\xe9'");
     }
 }

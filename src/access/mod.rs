@@ -14,7 +14,7 @@
 mod launch_url;
 mod merge;
 
-pub use launch_url::{LaunchUrl, py_repr, py_str};
+pub use launch_url::LaunchUrl;
 pub use merge::deep_merge;
 
 use crate::api::Engine;

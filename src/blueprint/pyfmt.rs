@@ -1,20 +1,32 @@
-//! Python's printf-style `%` formatting (`fmt % tuple(args)`), as `!Format` uses it.
-//! Errors carry Python's TypeError/ValueError texts.
+//! Python's printf-style `%` formatting (`fmt % tuple(args)`), as `!Format` uses it. The spec,
+//! string and integer conversions and padding are `crate::python::percent` (shared with launch
+//! URLs); the float conversions and `%c` are here, so that their formatting code stays out of
+//! the core module. Errors carry Python's TypeError/ValueError texts.
 
 use super::value::Val;
+use crate::python::percent::{self, Number, PercentArg, Spec};
 
-/// Widths and precisions beyond this are refused (they would only allocate).
-const MAX_WIDTH: usize = 10_000;
-
-#[derive(Default)]
-struct Spec {
-    left: bool,
-    zero: bool,
-    plus: bool,
-    space: bool,
-    alt: bool,
-    width: usize,
-    precision: Option<usize>,
+impl PercentArg for Val {
+    fn py_str(&self) -> String {
+        Val::py_str(self)
+    }
+    fn py_repr(&self) -> String {
+        Val::py_repr(self)
+    }
+    fn py_ascii(&self) -> String {
+        Val::py_ascii(self)
+    }
+    fn number(&self) -> Option<Number> {
+        match self {
+            Val::Int(i) => Some(Number::Int(i128::from(*i))),
+            Val::Bool(b) => Some(Number::Int(i128::from(*b))),
+            Val::Float(f) => Some(Number::Float(*f)),
+            _ => None,
+        }
+    }
+    fn type_name(&self) -> &'static str {
+        Val::type_name(self)
+    }
 }
 
 /// `fmt % tuple(args)`.
@@ -22,17 +34,15 @@ pub fn format(fmt: &str, args: &[Val]) -> Result<String, String> {
     let chars: Vec<char> = fmt.chars().collect();
     let mut out = String::with_capacity(fmt.len());
     let mut next = 0usize;
-    let take = |next: &mut usize| -> Result<Val, String> {
+    let mut take = || -> Result<&Val, String> {
         let v = args
-            .get(*next)
-            .cloned()
+            .get(next)
             .ok_or_else(|| "not enough arguments for format string".to_string())?;
-        *next += 1;
+        next += 1;
         Ok(v)
     };
     let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
+    while let Some(&c) = chars.get(i) {
         if c != '%' {
             out.push(c);
             i += 1;
@@ -40,62 +50,25 @@ pub fn format(fmt: &str, args: &[Val]) -> Result<String, String> {
         }
         let start = i;
         i += 1;
-        let Some(&first) = chars.get(i) else {
-            return Err("incomplete format".into());
-        };
-        if first == '(' {
+        if chars.get(i) == Some(&'(') {
             // A mapping key needs a dict argument; authentik always passes a tuple.
             return Err("format requires a mapping".into());
         }
-        let mut spec = Spec::default();
-        while let Some(&f) = chars.get(i) {
-            match f {
-                '-' => spec.left = true,
-                '0' => spec.zero = true,
-                '+' => spec.plus = true,
-                ' ' => spec.space = true,
-                '#' => spec.alt = true,
-                _ => break,
-            }
-            i += 1;
-        }
-        if chars.get(i) == Some(&'*') {
-            let w = int_arg(&take(&mut next)?, "* wants int")?;
-            if w < 0 {
-                spec.left = true;
-            }
-            spec.width = w.unsigned_abs() as usize;
-            i += 1;
-        } else {
-            spec.width = digits(&chars, &mut i)?;
-        }
-        if chars.get(i) == Some(&'.') {
-            i += 1;
-            if chars.get(i) == Some(&'*') {
-                let p = int_arg(&take(&mut next)?, "* wants int")?;
-                spec.precision = Some(p.max(0) as usize);
-                i += 1;
-            } else {
-                spec.precision = Some(digits(&chars, &mut i)?);
-            }
-        }
-        if spec.width > MAX_WIDTH || spec.precision.unwrap_or(0) > MAX_WIDTH {
-            return Err("width or precision too big".into());
-        }
-        while matches!(chars.get(i), Some('h' | 'l' | 'L')) {
-            i += 1;
-        }
-        let Some(&conv) = chars.get(i) else {
-            return Err("incomplete format".into());
-        };
-        i += 1;
-        if conv == '%' {
+        let spec = percent::read_spec(&chars, &mut i, &mut || match take()? {
+            Val::Int(n) => Ok(*n),
+            Val::Bool(b) => Ok(i64::from(*b)),
+            _ => Err("* wants int".into()),
+        })?;
+        if spec.conv == '%' {
             out.push('%');
             continue;
         }
-        let arg = take(&mut next)?;
-        let text = convert(conv, &arg, &spec, start)?;
-        out.push_str(&pad(text, &spec, conv));
+        let arg = take()?;
+        let text = match percent::convert(&spec, arg)? {
+            Some(text) => text,
+            None => convert_other(&spec, arg, start)?,
+        };
+        out.push_str(&text);
     }
     if next < args.len() {
         return Err("not all arguments converted during string formatting".into());
@@ -103,93 +76,31 @@ pub fn format(fmt: &str, args: &[Val]) -> Result<String, String> {
     Ok(out)
 }
 
-fn digits(chars: &[char], i: &mut usize) -> Result<usize, String> {
-    let mut n: usize = 0;
-    while let Some(d) = chars.get(*i).and_then(|c| c.to_digit(10)) {
-        n = n.saturating_mul(10).saturating_add(d as usize);
-        *i += 1;
-    }
-    Ok(n)
-}
-
-fn int_arg(v: &Val, msg: &str) -> Result<i64, String> {
-    match v {
-        Val::Int(i) => Ok(*i),
-        Val::Bool(b) => Ok(*b as i64),
-        _ => Err(msg.to_string()),
-    }
-}
-
-fn convert(conv: char, arg: &Val, spec: &Spec, at: usize) -> Result<String, String> {
-    Ok(match conv {
-        's' | 'r' | 'a' => {
-            let s = if conv == 's' {
-                arg.py_str()
-            } else {
-                arg.py_repr()
-            };
-            match spec.precision {
-                Some(p) => s.chars().take(p).collect(),
-                None => s,
-            }
-        }
-        'd' | 'i' | 'u' => {
-            let n = match arg {
-                Val::Int(i) => *i,
-                Val::Bool(b) => *b as i64,
-                // Python truncates floats for %d.
-                Val::Float(f) if f.is_finite() => f.trunc() as i64,
-                Val::Float(_) => {
-                    return Err("cannot convert float infinity or NaN to integer".into());
-                }
-                other => {
-                    return Err(format!(
-                        "%{conv} format: a real number is required, not {}",
-                        other.type_name()
-                    ));
-                }
-            };
-            sign(n < 0, n.unsigned_abs().to_string(), spec)
-        }
-        'x' | 'X' | 'o' => {
-            let n = match arg {
-                Val::Int(i) => *i,
-                Val::Bool(b) => *b as i64,
-                other => {
-                    return Err(format!(
-                        "%{conv} format: an integer is required, not {}",
-                        other.type_name()
-                    ));
-                }
-            };
-            let abs = n.unsigned_abs();
-            let body = match conv {
-                'x' => format!("{}{abs:x}", if spec.alt { "0x" } else { "" }),
-                'X' => format!("{}{abs:X}", if spec.alt { "0X" } else { "" }),
-                _ => format!("{}{abs:o}", if spec.alt { "0o" } else { "" }),
-            };
-            sign(n < 0, body, spec)
-        }
+/// The float conversions (`e E f F g G`) and `%c`, padded.
+fn convert_other(spec: &Spec, arg: &Val, at: usize) -> Result<String, String> {
+    Ok(match spec.conv {
         'e' | 'E' | 'f' | 'F' | 'g' | 'G' => {
-            let f = match arg {
-                Val::Int(i) => *i as f64,
-                Val::Bool(b) => *b as i64 as f64,
-                Val::Float(f) => *f,
-                other => {
-                    return Err(format!("must be real number, not {}", other.type_name()));
-                }
+            let f = match arg.number() {
+                Some(Number::Int(i)) => i as f64,
+                Some(Number::Float(f)) => f,
+                None => return Err(format!("must be real number, not {}", arg.type_name())),
             };
-            let body = float_body(f.abs(), conv, spec.precision.unwrap_or(6), spec.alt);
-            sign(f.is_sign_negative() && !f.is_nan(), body, spec)
+            let body = float_body(f.abs(), spec.conv, spec.precision.unwrap_or(6), spec.alt);
+            let negative = f.is_sign_negative() && !f.is_nan();
+            // Zero padding applies to `inf` and `nan` too (`'%05f' % inf` is `00inf`).
+            percent::pad(&body, percent::sign(negative, spec), spec, true)
         }
-        'c' => match arg {
-            Val::Int(i) => char::from_u32(*i as u32)
-                .filter(|_| *i >= 0)
-                .map(String::from)
-                .ok_or_else(|| "%c arg not in range(0x110000)".to_string())?,
-            Val::Str(s) if s.chars().count() == 1 => s.clone(),
-            _ => return Err("%c requires an int or a unicode character".into()),
-        },
+        'c' => {
+            let c = match arg {
+                Val::Int(i) => u32::try_from(*i)
+                    .ok()
+                    .and_then(char::from_u32)
+                    .ok_or_else(|| "%c arg not in range(0x110000)".to_string())?,
+                Val::Str(s) if s.chars().count() == 1 => s.chars().next().unwrap_or_default(),
+                _ => return Err("%c requires an int or a unicode character".into()),
+            };
+            percent::pad(&c.to_string(), "", spec, false)
+        }
         other => {
             return Err(format!(
                 "unsupported format character '{other}' (0x{:x}) at index {}",
@@ -200,27 +111,24 @@ fn convert(conv: char, arg: &Val, spec: &Spec, at: usize) -> Result<String, Stri
     })
 }
 
-fn sign(negative: bool, body: String, spec: &Spec) -> String {
-    let prefix = if negative {
-        "-"
-    } else if spec.plus {
-        "+"
-    } else if spec.space {
-        " "
-    } else {
-        ""
-    };
-    format!("{prefix}{body}")
-}
-
 fn float_body(f: f64, conv: char, precision: usize, alt: bool) -> String {
     if f.is_nan() {
-        return if conv.is_uppercase() { "NAN" } else { "nan" }.into();
+        return if conv.is_ascii_uppercase() {
+            "NAN"
+        } else {
+            "nan"
+        }
+        .into();
     }
     if f.is_infinite() {
-        return if conv.is_uppercase() { "INF" } else { "inf" }.into();
+        return if conv.is_ascii_uppercase() {
+            "INF"
+        } else {
+            "inf"
+        }
+        .into();
     }
-    let upper = conv.is_uppercase();
+    let upper = conv.is_ascii_uppercase();
     let s = match conv.to_ascii_lowercase() {
         'f' => format!("{f:.precision$}"),
         'e' => exp_form(f, precision),
@@ -241,7 +149,7 @@ fn float_body(f: f64, conv: char, precision: usize, alt: bool) -> String {
             if alt { s } else { strip_zeros(&s) }
         }
     };
-    if upper { s.to_uppercase() } else { s }
+    if upper { s.to_ascii_uppercase() } else { s }
 }
 
 /// `d.ddde+XX` as C and Python write it (at least two exponent digits).
@@ -267,33 +175,6 @@ fn strip_zeros(s: &str) -> String {
         Some(e) => format!("{mant}e{e}"),
         None => mant.to_string(),
     }
-}
-
-fn pad(text: String, spec: &Spec, conv: char) -> String {
-    let len = text.chars().count();
-    if len >= spec.width {
-        return text;
-    }
-    let fill = spec.width - len;
-    if spec.left {
-        return format!("{text}{}", " ".repeat(fill));
-    }
-    let numeric = !matches!(conv, 's' | 'r' | 'a' | 'c');
-    if spec.zero && numeric {
-        // Zeros go between the sign (and 0x prefix) and the digits.
-        let sign_len = text
-            .chars()
-            .take_while(|c| matches!(c, '-' | '+' | ' '))
-            .count();
-        let (head, tail) = text.split_at(sign_len);
-        let (prefix, digits) = if tail.len() > 2 && matches!(&tail[..2], "0x" | "0X" | "0o") {
-            tail.split_at(2)
-        } else {
-            ("", tail)
-        };
-        return format!("{head}{prefix}{}{digits}", "0".repeat(fill));
-    }
-    format!("{}{text}", " ".repeat(fill))
 }
 
 #[cfg(test)]
@@ -366,5 +247,27 @@ mod tests {
         assert!(f("%", &[]).is_err());
         assert!(f("%z", &[Val::Int(1)]).is_err());
         assert!(f("%99999999s", &[Val::Int(1)]).is_err());
+        assert_eq!(
+            f("%x", &[Val::Float(1.5)]),
+            Err("%x format: an integer is required, not float".into())
+        );
+        assert_eq!(
+            f("%*d", &[Val::str("a"), Val::Int(1)]),
+            Err("* wants int".into())
+        );
+    }
+
+    #[test]
+    fn fixed_by_the_shared_formatter() {
+        // `%a` is ascii(), and an integer's precision is its minimum number of digits.
+        assert_eq!(f("%a", &[Val::str("é")]).as_deref(), Ok("'\\xe9'"));
+        assert_eq!(
+            f("%.3d|%5.3x", &[Val::Int(5), Val::Int(-10)]).as_deref(),
+            Ok("005| -00a")
+        );
+        assert_eq!(
+            f("%05.1f|%-6c|", &[Val::Float(-2.25), Val::str("x")]).as_deref(),
+            Ok("-02.2|x     |")
+        );
     }
 }

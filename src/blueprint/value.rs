@@ -110,23 +110,47 @@ impl Val {
 
     /// Python's `repr(x)`.
     pub fn py_repr(&self) -> String {
+        let mut out = String::new();
+        self.write_repr(&mut out, false);
+        out
+    }
+
+    /// Python's `ascii(x)`: `repr` with non-ASCII characters escaped.
+    pub fn py_ascii(&self) -> String {
+        let mut out = String::new();
+        self.write_repr(&mut out, true);
+        out
+    }
+
+    fn write_repr(&self, out: &mut String, ascii: bool) {
         match self {
-            Val::None => "None".into(),
-            Val::Bool(true) => "True".into(),
-            Val::Bool(false) => "False".into(),
-            Val::Int(i) => i.to_string(),
-            Val::Float(f) => float_repr(*f),
-            Val::Str(s) => str_repr(s),
+            Val::None => out.push_str("None"),
+            Val::Bool(true) => out.push_str("True"),
+            Val::Bool(false) => out.push_str("False"),
+            Val::Int(i) => out.push_str(&i.to_string()),
+            Val::Float(f) => out.push_str(&float_repr(*f)),
+            Val::Str(s) => write_str_repr(out, s, ascii),
             Val::List(l) => {
-                let items: Vec<String> = l.iter().map(Val::py_repr).collect();
-                format!("[{}]", items.join(", "))
+                out.push('[');
+                for (i, item) in l.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    item.write_repr(out, ascii);
+                }
+                out.push(']');
             }
             Val::Dict(d) => {
-                let items: Vec<String> = d
-                    .iter()
-                    .map(|(k, v)| format!("{}: {}", str_repr(k), v.py_repr()))
-                    .collect();
-                format!("{{{}}}", items.join(", "))
+                out.push('{');
+                for (i, (k, v)) in d.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    write_str_repr(out, k, ascii);
+                    out.push_str(": ");
+                    v.write_repr(out, ascii);
+                }
+                out.push('}');
             }
         }
     }
@@ -226,7 +250,7 @@ pub fn deep_merge(base: Val, other: Val) -> Val {
     }
 }
 
-pub use crate::python::{float_repr, str_repr};
+pub use crate::python::{float_repr, str_repr, write_str_repr};
 
 /// A UUID written with or without dashes, in any case → lower-case dashed form.
 pub fn norm_uuid(s: &str) -> Option<String> {

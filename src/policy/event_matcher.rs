@@ -77,7 +77,7 @@ impl EventMatcher {
 fn event_model(event: &Event) -> Result<String, String> {
     let part = |m: &serde_json::Map<String, Value>, k: &str| match m.get(k) {
         None => "None".to_string(),
-        Some(v) => crate::access::py_str(v),
+        Some(v) => crate::python::py_str(v).into_owned(),
     };
     match event.context.get("model") {
         None => Ok("None.None".into()),

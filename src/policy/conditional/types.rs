@@ -289,45 +289,7 @@ pub enum Raw<'a> {
     Owned(Value),
 }
 
-pub use crate::python::{float_repr as py_float, str_repr as py_repr_str};
-
-fn py_number(n: &serde_json::Number) -> String {
-    match Num::of_json(n) {
-        Num::I(i) => i.to_string(),
-        Num::F(f) if n.is_u64() => format!("{}", f as u64),
-        Num::F(f) => py_float(f),
-    }
-}
-
-/// Python `str()` of a JSON-decoded value.
-pub fn py_str(v: &Value) -> Cow<'_, str> {
-    match v {
-        Value::String(s) => Cow::Borrowed(s),
-        other => Cow::Owned(py_repr(other)),
-    }
-}
-
-/// Python `repr()` of a JSON-decoded value.
-pub fn py_repr(v: &Value) -> String {
-    match v {
-        Value::Null => "None".into(),
-        Value::Bool(true) => "True".into(),
-        Value::Bool(false) => "False".into(),
-        Value::Number(n) => py_number(n),
-        Value::String(s) => py_repr_str(s),
-        Value::Array(items) => {
-            let parts: Vec<String> = items.iter().map(py_repr).collect();
-            format!("[{}]", parts.join(", "))
-        }
-        Value::Object(map) => {
-            let parts: Vec<String> = map
-                .iter()
-                .map(|(k, v)| format!("{}: {}", py_repr_str(k), py_repr(v)))
-                .collect();
-            format!("{{{}}}", parts.join(", "))
-        }
-    }
-}
+pub use crate::python::{float_repr as py_float, py_repr, py_str, str_repr as py_repr_str};
 
 /// Python `str()` of an aware UTC datetime.
 pub fn py_datetime(ms: Millis) -> String {
@@ -500,7 +462,7 @@ fn coerce_scalar<'a>(raw: Raw<'a>, s: &Scalar) -> Result<V<'a>, String> {
         }),
         Kind::String | Kind::Model => match raw {
             Raw::Json(Value::String(x)) => Ok(V::Str(Cow::Borrowed(x))),
-            Raw::Json(Value::Number(n)) => Ok(V::Str(Cow::Owned(py_number(n)))),
+            Raw::Json(n @ Value::Number(_)) => Ok(V::Str(Cow::Owned(py_repr(n)))),
             Raw::Str(x) => Ok(V::Str(Cow::Borrowed(x))),
             Raw::Int(i) => Ok(V::Str(Cow::Owned(i.to_string()))),
             Raw::Time(t) => Ok(V::Str(Cow::Owned(py_datetime(t)))),

@@ -1,7 +1,12 @@
-//! Python's text forms of values (`repr` of strings and floats), shared by everything that
-//! must print values the way authentik's Python does: conditional policy messages, launch-URL
-//! %-formatting, blueprint `!Format`.
+//! Python's text forms of values, shared by everything that must print values the way
+//! authentik's Python does: conditional policy messages, launch-URL %-formatting, blueprint
+//! `!Format`, event matching. `str`/`repr`/`ascii` of strings, floats and JSON-decoded values
+//! here; the `%` operator in [`percent`].
 
+pub mod percent;
+
+use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::fmt::Write;
 
 /// Python `repr()` of a string.
@@ -112,6 +117,72 @@ pub fn float_repr(f: f64) -> String {
     }
 }
 
+/// Python's `str()` of a JSON-decoded value (`json.loads` types: None, bool, int, float, str,
+/// list, dict).
+pub fn py_str(v: &Value) -> Cow<'_, str> {
+    match v {
+        Value::String(s) => Cow::Borrowed(s),
+        other => Cow::Owned(py_repr(other)),
+    }
+}
+
+/// Python's `repr()` of a JSON-decoded value.
+pub fn py_repr(v: &Value) -> String {
+    let mut out = String::new();
+    write_value_repr(&mut out, v, false);
+    out
+}
+
+/// Python's `ascii()` of a JSON-decoded value (`repr` with non-ASCII escaped).
+pub fn py_ascii(v: &Value) -> String {
+    let mut out = String::new();
+    write_value_repr(&mut out, v, true);
+    out
+}
+
+fn write_value_repr(out: &mut String, v: &Value, ascii: bool) {
+    match v {
+        Value::Null => out.push_str("None"),
+        Value::Bool(true) => out.push_str("True"),
+        Value::Bool(false) => out.push_str("False"),
+        Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => {
+                let _ = write!(out, "{i}");
+            }
+            (_, Some(u), _) => {
+                let _ = write!(out, "{u}");
+            }
+            (_, _, Some(f)) => out.push_str(&float_repr(f)),
+            _ => out.push_str("nan"),
+        },
+        Value::String(s) => write_str_repr(out, s, ascii),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_value_repr(out, item, ascii);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => write_dict_repr(out, map, ascii),
+    }
+}
+
+fn write_dict_repr(out: &mut String, map: &Map<String, Value>, ascii: bool) {
+    out.push('{');
+    for (i, (k, v)) in map.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        write_str_repr(out, k, ascii);
+        out.push_str(": ");
+        write_value_repr(out, v, ascii);
+    }
+    out.push('}');
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,6 +199,19 @@ mod tests {
         assert_eq!(float_repr(1e-5), "1e-05");
         assert_eq!(float_repr(-0.0), "-0.0");
         assert_eq!(float_repr(3.0), "3.0");
+    }
+
+    #[test]
+    fn json_value_reprs() {
+        use serde_json::json;
+        let v = json!({"a": [1, 2.5, null, true, "é"], "b": 18446744073709551615u64});
+        assert_eq!(
+            py_repr(&v),
+            "{'a': [1, 2.5, None, True, 'é'], 'b': 18446744073709551615}"
+        );
+        assert_eq!(py_ascii(&json!("é")), "'\\xe9'");
+        assert_eq!(py_str(&json!("x")), "x");
+        assert_eq!(py_str(&json!(["x"])), "['x']");
     }
 
     /// zmij's shortest digits are core's `{:e}` digits, read back correctly, for every kind of
