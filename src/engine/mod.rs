@@ -64,7 +64,7 @@ pub fn evaluate(ctx: &PolicyCtx<'_>, target: Id) -> PolicyResult {
         if !ib.is_active(now) {
             continue;
         }
-        let b = &ib.binding;
+        let b = ib.binding;
         match ib.subject {
             BoundSubject::Policy(pid) => {
                 let run = ctx.run_policy(pid);

@@ -126,7 +126,7 @@ pub fn policy_verbose_name(policy: &Policy) -> String {
 /// authentik draws disabled bindings too, so this cannot use the index's enabled lists.
 fn policy_bindings(index: &Index, targets: &[Id], now: Millis) -> HashMap<Id, Vec<Id>> {
     let mut wanted: HashMap<Id, Vec<Id>> = targets.iter().map(|&t| (t, Vec::new())).collect();
-    for (i, ib) in index.bindings.iter().enumerate() {
+    for (i, ib) in index.bindings() {
         let BoundSubject::Policy(_) = ib.subject else {
             continue;
         };
@@ -138,18 +138,18 @@ fn policy_bindings(index: &Index, targets: &[Id], now: Millis) -> HashMap<Id, Ve
             .get(&ib.binding.target)
             .and_then(|t| wanted.get_mut(t))
         {
-            list.push(i as Id);
+            list.push(i);
         }
     }
     for list in wanted.values_mut() {
         // Stable: equal orders keep snapshot order.
-        crate::sort::sort_ids_by_key(list, &|b| index.bindings[b as usize].binding.order);
+        crate::sort::sort_ids_by_key(list, &|b| index.binding(b).binding.order);
     }
     wanted
 }
 
 fn policy_description(index: &Index, binding: Id) -> String {
-    match index.bindings[binding as usize].subject {
+    match index.binding(binding).subject {
         BoundSubject::Policy(p) => {
             let policy = &index.snap.policies[p as usize];
             format!("Policy ({})\n{}", policy_verbose_name(policy), policy.name)
@@ -196,10 +196,7 @@ pub fn build(index: &Index, flow: Id, now: Millis) -> String {
         .enumerate()
         .map(|(i, &b)| {
             Element::new(format!("flow_policy_{i}"), policy_description(index, b))
-                .action(&format!(
-                    "Binding {}",
-                    index.bindings[b as usize].binding.order
-                ))
+                .action(&format!("Binding {}", index.binding(b).binding.order))
                 .sources(vec!["flow_pre".to_string()])
                 .style(HEXAGON)
         })

@@ -53,13 +53,15 @@ pub enum BoundSubject {
     User(i64),
 }
 
-#[derive(Debug, Clone)]
-pub struct IndexedBinding {
-    pub binding: Binding,
+/// A binding with its resolved subject: a view (`Index::binding`), the binding itself is stored
+/// once, in the snapshot.
+#[derive(Debug, Clone, Copy)]
+pub struct IndexedBinding<'a> {
+    pub binding: &'a Binding,
     pub subject: BoundSubject,
 }
 
-impl IndexedBinding {
+impl IndexedBinding<'_> {
     /// Expired bindings are invisible (authentik's ExpiringManager: `expiring and expires < now`).
     pub fn is_active(&self, now: Millis) -> bool {
         !(self.binding.expiring && self.binding.expires.is_some_and(|e| e < now))
@@ -80,7 +82,8 @@ pub struct Index {
     pub policies_by_pk: HashMap<String, Id>,
     pub policies_by_name: HashMap<String, Id>,
     pub policies: Vec<CompiledPolicy>,
-    pub bindings: Vec<IndexedBinding>,
+    /// Per snapshot binding: its subject, resolved (`binding()` pairs it with the binding).
+    pub binding_subjects: Vec<BoundSubject>,
     pub targets: Vec<TargetInfo>,
     pub targets_by_pbm: HashMap<String, Id>,
     pub flows_by_slug: HashMap<String, Id>,
@@ -445,10 +448,7 @@ impl Index {
                     format!("unknown target '{}'", b.target),
                 ),
             }
-            bindings.push(IndexedBinding {
-                binding: b.clone(),
-                subject,
-            });
+            bindings.push(subject);
         }
         for t in &mut targets {
             sort_ids_by_key(&mut t.bindings, &|b| snap.bindings[b as usize].order);
@@ -483,7 +483,7 @@ impl Index {
             policies_by_pk,
             policies_by_name,
             policies: Vec::new(),
-            bindings,
+            binding_subjects: bindings,
             targets,
             targets_by_pbm,
             flows_by_slug,
@@ -525,8 +525,16 @@ impl Index {
         &self.targets[id as usize]
     }
 
-    pub fn binding(&self, id: Id) -> &IndexedBinding {
-        &self.bindings[id as usize]
+    pub fn binding(&self, id: Id) -> IndexedBinding<'_> {
+        IndexedBinding {
+            binding: &self.snap.bindings[id as usize],
+            subject: self.binding_subjects[id as usize],
+        }
+    }
+
+    /// Every policy binding of the snapshot, with its id.
+    pub fn bindings(&self) -> impl Iterator<Item = (Id, IndexedBinding<'_>)> {
+        (0..self.binding_subjects.len() as Id).map(|id| (id, self.binding(id)))
     }
 
     /// Resolves `flow:<slug>`, `app:<slug>` or a pbm uuid.

@@ -144,7 +144,7 @@ pub fn check_snapshot(index: &Index) -> Vec<PathError> {
             });
         }
     }
-    for ib in &index.bindings {
+    for (_, ib) in index.bindings() {
         let BoundSubject::Policy(pid) = ib.subject else {
             continue;
         };
