@@ -33,7 +33,7 @@ function prepare(pkgDir) {
   const dir = join(OUT, 'workerd');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'pkg'), { recursive: true });
-  for (const f of ['worker.js', 'api.js', 'flowgate_wasm.js', 'flowgate_wasm_bg.wasm']) copyFileSync(join(pkgDir, f), join(dir, 'pkg', f));
+  for (const f of ['worker.js', 'api.js', 'flowgate_wasm.js', 'flowgate_blueprint.js', 'flowgate_wasm_bg.wasm']) copyFileSync(join(pkgDir, f), join(dir, 'pkg', f));
   const stream = requestStream();
   writeFileSync(join(dir, 'snapshot.js'), `export default ${JSON.stringify(JSON.stringify(rbacSnapshot('static')))};\n`);
   writeFileSync(join(dir, 'stream.js'), `export default ${JSON.stringify(stream.map(([u, a]) => [appPk(a), userPk(u)]))};\n`);
