@@ -5,10 +5,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { pkgDir, pkgJson, scratch } from './helpers.mjs';
+import { pkgDir, pkgJson, scratch, startWorker } from './helpers.mjs';
 
 const BLUEPRINT = `
 version: 1
@@ -124,11 +124,9 @@ describe('web entry (in Node, from the package files)', () => {
 describe('workerd', () => {
   let mf;
   before(async () => {
-    const dir = scratch('blueprint-worker');
-    mkdirSync(join(dir, 'pkg'), { recursive: true });
-    for (const f of [...pkgJson.files, 'package.json']) copyFileSync(join(pkgDir, f), join(dir, 'pkg', f));
     // The package's worker entry, with the blueprint module imported the way the README shows.
-    writeFileSync(join(dir, 'index.mjs'), `import { Engine, blueprintsToSnapshot, initSync } from './pkg/worker.js';
+    mf = await startWorker(scratch('blueprint-worker'), pkgDir, [...pkgJson.files, 'package.json'],
+      `import { Engine, blueprintsToSnapshot, initSync } from './pkg/worker.js';
 import blueprintWasm from './pkg/flowgate_blueprint_bg.wasm';
 export default {
   async fetch(request) {
@@ -142,13 +140,6 @@ export default {
   },
 };
 `);
-    const { Miniflare } = await import('miniflare');
-    mf = new Miniflare({
-      modules: true, modulesRoot: dir, scriptPath: join(dir, 'index.mjs'),
-      modulesRules: [{ type: 'ESModule', include: ['**/*.js', '**/*.mjs'] }, { type: 'CompiledWasm', include: ['**/*.wasm'] }],
-      compatibilityDate: '2025-01-01',
-    });
-    await mf.ready;
   });
   after(() => mf?.dispose());
 

@@ -1,6 +1,6 @@
 // Shared by the packaging tests: where the built package is, scratch folders, linking the
 // package into a scratch node_modules so that resolution goes through its `exports` map.
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -64,4 +64,24 @@ export async function bundleWorker(outDir, bindings = {}) {
       compatibilityDate: '2025-01-01', bindings,
     },
   };
+}
+
+/**
+ * Runs `source`, an ES module worker that imports `./pkg/worker.js`, in workerd through
+ * Miniflare, with the package files `files` of `fromDir` copied to `<dir>/pkg` and `.wasm`
+ * imported as compiled modules (wrangler's default rules). Returns the ready Miniflare.
+ */
+export async function startWorker(dir, fromDir, files, source) {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'pkg'), { recursive: true });
+  for (const f of files) copyFileSync(join(fromDir, f), join(dir, 'pkg', f));
+  writeFileSync(join(dir, 'index.mjs'), source);
+  const { Miniflare } = await import('miniflare');
+  const mf = new Miniflare({
+    modules: true, modulesRoot: dir, scriptPath: join(dir, 'index.mjs'),
+    modulesRules: [{ type: 'ESModule', include: ['**/*.js', '**/*.mjs'] }, { type: 'CompiledWasm', include: ['**/*.wasm'] }],
+    compatibilityDate: '2025-01-01',
+  });
+  await mf.ready;
+  return mf;
 }

@@ -9,10 +9,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { startWorker } from './helpers.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -315,11 +316,8 @@ describe('python build (workerd)', { skip: skipPython }, () => {
   let mf;
   const dir = join(here, 'out', 'python-worker');
   before(async () => {
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(join(dir, 'pkg'), { recursive: true });
-    for (const f of readdirSync(pyPkg)) copyFileSync(join(pyPkg, f), join(dir, 'pkg', f));
     // The package's worker entry: imports the .wasm as a module and calls initSync({ module }).
-    writeFileSync(join(dir, 'index.mjs'), `import { Engine, version } from './pkg/worker.js';
+    mf = await startWorker(dir, pyPkg, readdirSync(pyPkg), `import { Engine, version } from './pkg/worker.js';
 const HOSTILE = ${JSON.stringify(HOSTILE)};
 ${hostileOutcomes.toString()}
 export default {
@@ -332,13 +330,6 @@ export default {
   },
 };
 `);
-    const { Miniflare } = await import('miniflare');
-    mf = new Miniflare({
-      modules: true, modulesRoot: dir, scriptPath: join(dir, 'index.mjs'),
-      modulesRules: [{ type: 'ESModule', include: ['**/*.js', '**/*.mjs'] }, { type: 'CompiledWasm', include: ['**/*.wasm'] }],
-      compatibilityDate: '2025-01-01',
-    });
-    await mf.ready;
   });
   after(() => mf?.dispose());
 

@@ -253,27 +253,7 @@ pub fn deep_merge(base: Val, other: Val) -> Val {
 pub use crate::python::{float_repr, str_repr, write_str_repr};
 
 /// A UUID written with or without dashes, in any case → lower-case dashed form.
-pub fn norm_uuid(s: &str) -> Option<String> {
-    let hex: String = s.chars().filter(|c| *c != '-').collect();
-    let dashed_ok = s.len() == 36
-        && s.char_indices()
-            .all(|(i, c)| matches!(i, 8 | 13 | 18 | 23) == (c == '-'));
-    if hex.len() != 32 || !(dashed_ok || s.len() == 32) {
-        return None;
-    }
-    if !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        return None;
-    }
-    let h = hex.to_ascii_lowercase();
-    Some(format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    ))
-}
+pub use crate::python::uuid_str as norm_uuid;
 
 #[cfg(test)]
 mod tests {

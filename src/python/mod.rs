@@ -117,6 +117,34 @@ pub fn float_repr(f: f64) -> String {
     }
 }
 
+/// Python's `str(uuid.UUID(text))` for its two plain forms: 36 characters with dashes at 8, 13,
+/// 18 and 23, or 32 hex digits, in any case → lower-case and dashed. None for anything else
+/// (callers strip the braces or `urn:uuid:` prefix they accept).
+pub fn uuid_str(text: &str) -> Option<String> {
+    let hex: String = match text.len() {
+        36 if text
+            .char_indices()
+            .all(|(i, c)| matches!(i, 8 | 13 | 18 | 23) == (c == '-')) =>
+        {
+            text.chars().filter(|c| *c != '-').collect()
+        }
+        32 => text.to_string(),
+        _ => return None,
+    };
+    if hex.len() != 32 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let h = hex.to_ascii_lowercase();
+    Some(format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    ))
+}
+
 /// Python's `str()` of a JSON-decoded value (`json.loads` types: None, bool, int, float, str,
 /// list, dict).
 pub fn py_str(v: &Value) -> Cow<'_, str> {

@@ -29,7 +29,7 @@ use super::types::{Kind, Raw, Scalar, VType, truthy};
 use crate::index::{Index, TargetKind};
 use crate::policy::PolicyCtx;
 use crate::request::{HttpUser, UserSpec};
-use crate::snapshot::{Flow, User};
+use crate::snapshot::{Flow, USER_TYPES, User};
 use serde_json::{Map, Value};
 
 /// Facts a policy request can carry (bit set).
@@ -158,12 +158,6 @@ pub struct VarDef {
     pub requires: u16,
 }
 
-const USER_TYPES: &[&str] = &[
-    "internal",
-    "external",
-    "service_account",
-    "internal_service_account",
-];
 const FLOW_DESIGNATIONS: &[&str] = &[
     "authentication",
     "authorization",
